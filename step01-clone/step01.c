@@ -1,0 +1,264 @@
+/*
+ * step01 — clone(2): the system call every container starts with.
+ *
+ * What this step teaches
+ *   A container is, first of all, an ordinary process. This program starts
+ *   one with clone(2) — the general form of fork(2) that later steps will
+ *   hand namespace flags to — runs COMMAND in it, waits for it and passes
+ *   its exit status on, exactly as `docker run` does:
+ *
+ *     sudo ./step01 -- /bin/sh -c 'echo hello; exit 7'; echo $?   # 7
+ *
+ *   It adds, on top of an empty main():
+ *   - a stack for the child, mmap'd with a guard page, whose *top* is passed
+ *     to clone because the stack grows down on every architecture we run on;
+ *   - SIGCHLD as the termination signal, so waitpid(2) works as for fork;
+ *   - a pipe on which the child waits until the parent says "go", and
+ *     PR_SET_PDEATHSIG, so the child never outlives its runtime;
+ *   - execvp(3) of COMMAND and Docker's exit statuses: COMMAND's own, 128+N
+ *     for signal N, 125 when the runtime fails, 126/127 for exec failures.
+ *
+ * Read: clone(2), execve(2), waitpid(2), prctl(2) PR_SET_PDEATHSIG, mmap(2).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PROG	   "step01"
+#define STACK_SIZE (1024 * 1024)
+
+/* Exit statuses of `docker run`, which every step follows. */
+enum {
+	EXIT_RUNTIME = 125,   /* the runtime failed before COMMAND ran */
+	EXIT_CANNOT_EXEC = 126, /* COMMAND exists but cannot be executed */
+	EXIT_NOT_FOUND = 127, /* COMMAND was not found */
+};
+
+struct config {
+	char **argv; /* COMMAND and its arguments */
+	int quiet;
+	int verbose;
+	int sync_fd; /* the child reads "go" here */
+};
+
+static char *default_argv[] = {"/bin/sh", NULL};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: " PROG " [OPTION]... [--] [COMMAND [ARG]...]\n"
+		"Run COMMAND (default /bin/sh) in a child made with clone(2).\n"
+		"\n"
+		"  -q, --quiet     do not print the child's host PID\n"
+		"  -v, --verbose   trace each system call on stderr\n"
+		"  -h, --help      show this help and exit\n"
+		"\n"
+		"Exit status: COMMAND's own, 128+N if it died of signal N, 125 if "
+		PROG " failed,\n126 if COMMAND cannot be executed, 127 if it was "
+		"not found.\n");
+}
+
+/* Every line the runtime writes goes to stderr: stdout is COMMAND's. */
+static void msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs(PROG ": ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static int verbose;
+#define trace(...)                      \
+	do {                            \
+		if (verbose)            \
+			msg(__VA_ARGS__); \
+	} while (0)
+
+/* Returns 0 to run, 1 after --help, -1 on a usage error. */
+static int parse_args(int argc, char **argv, struct config *cfg)
+{
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"verbose", no_argument, NULL, 'v'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	/* The leading '+' stops at the first non-option: COMMAND's own
+	 * options (`step01 ls -l`) are not ours to parse. The ':' makes a
+	 * missing argument return ':' and opterr = 0 lets us word the error. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:hqv", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return 1;
+		case 'q':
+			cfg->quiet = 1;
+			break;
+		case 'v':
+			cfg->verbose = 1;
+			break;
+		case ':':
+			msg("option '%s' needs an argument (try '" PROG
+			    " --help')", argv[optind - 1]);
+			return -1;
+		default:
+			msg("unknown option '%s' (try '" PROG " --help')",
+			    argv[optind - 1]);
+			return -1;
+		}
+	}
+	cfg->argv = optind < argc ? argv + optind : default_argv;
+	return 0;
+}
+
+/*
+ * The child's stack. clone(2) does not allocate one: the caller passes a
+ * pointer to the *top* of a memory area, because stacks grow down. The lowest
+ * page is made inaccessible so that an overflow faults instead of silently
+ * writing over whatever lies below.
+ */
+static void *stack_alloc(size_t size)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	char *base;
+
+	base = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (base == MAP_FAILED)
+		return NULL;
+	if (mprotect(base, page, PROT_NONE) == -1) {
+		int saved = errno;
+
+		munmap(base, size);
+		errno = saved;
+		return NULL;
+	}
+	/* mmap returns page-aligned memory, so the top is 16-byte aligned as
+	 * the x86-64 and arm64 ABIs require. */
+	return base + size;
+}
+
+/* Map an execve errno to Docker's exit status. */
+static int exec_status(int err)
+{
+	return err == ENOENT || err == ENOTDIR ? EXIT_NOT_FOUND
+					       : EXIT_CANNOT_EXEC;
+}
+
+/*
+ * Runs in the child. Without CLONE_VM the child has a copy of the parent's
+ * memory, like after fork(2), so it may use cfg and stdio freely.
+ */
+static int child_main(void *arg)
+{
+	struct config *cfg = arg;
+	char go;
+
+	/* Die with the runtime: SIGKILL as soon as the parent exits. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1) {
+		msg("prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	/* The parent may have died before prctl ran. Its end of the pipe
+	 * closes when it exits, so EOF instead of "go" tells us. */
+	if (read(cfg->sync_fd, &go, 1) != 1) {
+		msg("runtime exited before the container started");
+		return EXIT_RUNTIME;
+	}
+	close(cfg->sync_fd);
+
+	trace("execvp(%s)", cfg->argv[0]);
+	execvp(cfg->argv[0], cfg->argv);
+	int err = errno;
+
+	msg("execvp(%s): %s", cfg->argv[0], strerror(err));
+	return exec_status(err);
+}
+
+/* Start the child; returns its PID, or -1 with errno set. */
+static pid_t start_child(struct config *cfg, int *go_fd)
+{
+	int fds[2];
+	void *stack;
+	pid_t pid;
+
+	/* O_CLOEXEC: no descriptor of the runtime survives COMMAND's exec. */
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		return -1;
+	cfg->sync_fd = fds[0];
+	stack = stack_alloc(STACK_SIZE);
+	/* SIGCHLD: the signal the kernel sends us when the child ends; with
+	 * it, waitpid(2) treats the child like one made by fork(2). */
+	pid = stack ? clone(child_main, stack, SIGCHLD, cfg) : -1;
+	trace("clone(SIGCHLD) = %d", (int)pid);
+	if (pid == -1) {
+		int saved = errno;
+
+		close(fds[0]);
+		close(fds[1]);
+		errno = saved;
+		return -1;
+	}
+	close(fds[0]);
+	*go_fd = fds[1];
+	return pid;
+}
+
+/* Wait for the child and turn its wait status into our exit status. */
+static int wait_child(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) == -1) {
+		if (errno != EINTR) {
+			msg("waitpid(%d): %s", (int)pid, strerror(errno));
+			return EXIT_RUNTIME;
+		}
+	}
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg = {0};
+	pid_t pid;
+	int go_fd, rc;
+
+	rc = parse_args(argc, argv, &cfg);
+	if (rc != 0)
+		return rc > 0 ? 0 : EXIT_RUNTIME;
+	verbose = cfg.verbose;
+
+	pid = start_child(&cfg, &go_fd);
+	if (pid == -1) {
+		msg("clone: %s", strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	if (!cfg.quiet)
+		msg("child PID on host: %d", (int)pid);
+
+	/* Let the child go; if this write fails it sees EOF and exits. */
+	if (write(go_fd, "g", 1) != 1)
+		msg("write(sync pipe): %s", strerror(errno));
+	close(go_fd);
+	return wait_child(pid);
+}

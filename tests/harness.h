@@ -1,0 +1,84 @@
+/*
+ * The test harness: runs a step binary the way a person would, and reads
+ * the facts a person would check by hand on the host.
+ *
+ * Black box: the suites only run binaries from $STEPS_DIR (default: the
+ * repository root) and look at /proc, /sys and the host's tables. Every
+ * process the harness starts is in its own process group and gets SIGKILL
+ * when the test ends, times out or the worker dies (PR_SET_PDEATHSIG).
+ */
+#ifndef HARNESS_H
+#define HARNESS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct run_opts {
+	double timeout;	   /* seconds; 0 means 20 */
+	uid_t uid;	   /* run as this uid/gid when non-zero (rootless) */
+	gid_t gid;
+	const char *dir;   /* working directory, NULL: unchanged */
+	const int *keep_fds; /* extra fds to leave open in the runtime, -1 ended */
+	bool keep_stdin;   /* give the runtime a pipe on stdin (proc_write) */
+};
+
+struct proc {
+	pid_t pid;   /* the runtime */
+	pid_t child; /* the container's host PID, from "child PID on host" */
+	int in_fd, out_fd, err_fd;
+	char *out, *err; /* captured, NUL-terminated */
+	size_t out_len, err_len;
+	int status;	 /* like $?: exit code, 128+signal, -1 on timeout */
+	double deadline;
+};
+
+/* STEPS_DIR/NAME, allocated. */
+char *step_path(const char *name);
+
+/* Start STEPS_DIR/NAME with ARGV (ARGV[0] is ignored and replaced). */
+struct proc *proc_start(const struct run_opts *o, const char *name,
+			char *const argv[]);
+/* Read stderr until "NAME: child PID on host: N"; returns N or -1. */
+pid_t proc_child(struct proc *p);
+/* Read stdout until it contains NEEDLE; false on EOF or timeout. */
+bool proc_wait_out(struct proc *p, const char *needle);
+void proc_write(struct proc *p, const char *s);
+/* Close stdin, read everything, wait; kill the group on timeout. */
+int proc_finish(struct proc *p);
+void proc_kill(struct proc *p, int sig);
+void proc_free(struct proc *p);
+
+/* Run to completion: run(&p, NULL, "step02", "-q", "--", "true", NULL). */
+struct proc *run(const struct run_opts *o, const char *name, ...);
+struct proc *runv(const struct run_opts *o, const char *name,
+		  char *const argv[]);
+
+/* ----- host facts ----- */
+unsigned long ns_inode(pid_t pid, const char *ns); /* pid 0: self */
+/* "uts:[4026531838]" of the host (this test process). */
+char *ns_link(const char *ns);
+/* The NSpid line of /proc/PID/status: fills up to MAX ids, returns count. */
+int nspid(pid_t pid, pid_t *ids, int max);
+char *read_text(const char *path);	/* whole file, NULL on error */
+char *mountinfo(void);			/* /proc/self/mountinfo */
+bool link_exists(const char *ifname);	/* in the host's netns */
+bool pid_alive(pid_t pid);
+/* Wait up to SECONDS for PID to be gone (zombie counts as gone). */
+bool wait_gone(pid_t pid, double seconds);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A shell fragment that exits 99 unless it runs in a new namespace of
+ * kind NS: put it before every command that changes something. */
+char *guard(const char *ns);
+/* Copy STEPS_DIR/NAME and STEPS_DIR/rootfs into a world-readable temporary
+ * directory for rootless tests; returns that directory. */
+char *rootless_copy(const char *name);
+void rm_rf(const char *path);
+/* true when the binary exists in STEPS_DIR */
+bool have_step(const char *name);
+
+/* Skip (or, with MUST_WORK=1, fail) unless we are root. */
+void need_root(void);
+/* Skip (or fail) with a reason. */
+void skip_because(const char *why);
+
+#endif
