@@ -49,7 +49,7 @@ struct config {
 	char **argv; /* COMMAND and its arguments */
 	int quiet;
 	int verbose;
-	int sync_fd; /* the child reads "go" here */
+	int sync_fd[2]; /* the child reads "go" from [0]; we write to [1] */
 };
 
 static char *default_argv[] = {"/bin/sh", NULL};
@@ -176,13 +176,14 @@ static int child_main(void *arg)
 		msg("prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
 		return EXIT_RUNTIME;
 	}
-	/* The parent may have died before prctl ran. Its end of the pipe
-	 * closes when it exits, so EOF instead of "go" tells us. */
-	if (read(cfg->sync_fd, &go, 1) != 1) {
+	/* The parent may have died before prctl ran. Once we close our copy
+	 * of the write end, EOF instead of "go" tells us. */
+	close(cfg->sync_fd[1]);
+	if (read(cfg->sync_fd[0], &go, 1) != 1) {
 		msg("runtime exited before the container started");
 		return EXIT_RUNTIME;
 	}
-	close(cfg->sync_fd);
+	close(cfg->sync_fd[0]);
 
 	trace("execvp(%s)", cfg->argv[0]);
 	execvp(cfg->argv[0], cfg->argv);
@@ -195,14 +196,13 @@ static int child_main(void *arg)
 /* Start the child; returns its PID, or -1 with errno set. */
 static pid_t start_child(struct config *cfg, int *go_fd)
 {
-	int fds[2];
+	int *fds = cfg->sync_fd;
 	void *stack;
 	pid_t pid;
 
 	/* O_CLOEXEC: no descriptor of the runtime survives COMMAND's exec. */
 	if (pipe2(fds, O_CLOEXEC) == -1)
 		return -1;
-	cfg->sync_fd = fds[0];
 	stack = stack_alloc(STACK_SIZE);
 	/* SIGCHLD: the signal the kernel sends us when the child ends; with
 	 * it, waitpid(2) treats the child like one made by fork(2). */
