@@ -33,7 +33,8 @@ int state_name_valid(const char *name)
 }
 
 /* Field 22 of /proc/PID/stat, after the command name, which may itself
- * hold spaces and parentheses: scan from the last ')'. 0 if gone. */
+ * hold spaces and parentheses: scan from the last ')'. 0 if gone or a
+ * zombie. */
 static unsigned long long starttime(pid_t pid)
 {
 	char path[64], buf[1024];
@@ -51,6 +52,9 @@ static unsigned long long starttime(pid_t pid)
 		return 0;
 	buf[n] = '\0';
 	char *p = strrchr(buf, ')');
+	/* a zombie has ended: only its exit status waits to be collected */
+	if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
+		return 0;
 	/* the space before field N, for N = 3 .. 22 */
 	for (int field = 3; p && field <= 22; field++)
 		p = strchr(p + 1, ' ');
