@@ -458,6 +458,11 @@ void skip_because(const char *why)
 	cr_skip_test("%s", why);
 }
 
+void skip_env(const char *why)
+{
+	cr_skip_test("%s", why);
+}
+
 void need_root(void)
 {
 	if (geteuid() != 0)

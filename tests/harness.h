@@ -80,5 +80,8 @@ bool have_step(const char *name);
 void need_root(void);
 /* Skip (or fail) with a reason. */
 void skip_because(const char *why);
+/* Skip because this machine lacks something (a cgroup v2 controller, a
+ * peer tool): not a privilege problem, so MUST_WORK=1 keeps it a skip. */
+void skip_env(const char *why);
 
 #endif

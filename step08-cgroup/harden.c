@@ -1,0 +1,181 @@
+/*
+ * harden.c — the defaults that make a container hard to break out of.
+ *
+ * Namespaces decide what a process sees; they do not take away what root
+ * may do with what it sees. These are the lines Docker adds, each against
+ * a known way out:
+ *   - capabilities: the bounding set is cut to Docker's default list, so
+ *     COMMAND, uid 0 of its user namespace, never gets CAP_SYS_ADMIN,
+ *     CAP_SYS_MODULE, CAP_SYS_PTRACE... (capabilities(7));
+ *   - no_new_privs: no set-uid binary or file capability can raise them
+ *     again (prctl(2) PR_SET_NO_NEW_PRIVS);
+ *   - masked paths: /proc/kcore (the kernel's memory), /proc/keys, timer
+ *     and scheduler details leak about the host: /dev/null or an empty
+ *     read-only tmpfs is bound over them;
+ *   - read-only paths: /proc/sys, /proc/sysrq-trigger and friends would let
+ *     root inside change or crash the host's kernel;
+ *   - descriptors: a descriptor of the runtime that reaches COMMAND is a
+ *     door to the host (CVE-2024-21626: a leaked fd of a host directory).
+ *
+ * Read: capabilities(7), prctl(2), runc's libcontainer/specconv defaults.
+ */
+#include "harden.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2) /* linux/close_range.h, Linux 5.11 */
+#endif
+
+/* Relative to the rootfs: we have not pivoted yet. */
+static const char *const masked[] = {
+	"proc/asound",	      "proc/acpi",	   "proc/kcore",
+	"proc/keys",	      "proc/latency_stats", "proc/timer_list",
+	"proc/timer_stats",   "proc/sched_debug",  "proc/scsi",
+	"sys/firmware",	      "sys/devices/virtual/powercap",
+};
+
+static const char *const readonly[] = {
+	"proc/bus", "proc/fs", "proc/irq", "proc/sys", "proc/sysrq-trigger",
+};
+
+/* Docker's default capabilities (moby's oci/caps/defaults.go), less
+ * CAP_MKNOD, which in a user namespace can never be used. */
+static const int keep[] = {
+	CAP_CHOWN,	      CAP_DAC_OVERRIDE, CAP_FSETID,	  CAP_FOWNER,
+	CAP_NET_RAW,	      CAP_SETGID,	CAP_SETUID,	  CAP_SETFCAP,
+	CAP_SETPCAP,	      CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_KILL,
+	CAP_AUDIT_WRITE,
+};
+
+/*
+ * The mask source must be the real /dev/null, character device 1:3: if a
+ * rootfs could put a symlink or a file there, the bind would expose what it
+ * points at instead of hiding /proc/kcore (CVE-2025-31133).
+ */
+static int check_dev_null(void)
+{
+	struct stat st;
+
+	if (lstat("dev/null", &st) == -1)
+		return -1;
+	if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 ||
+	    minor(st.st_rdev) != 3) {
+		errno = ENODEV;
+		return -1;
+	}
+	return 0;
+}
+
+static int mask_one(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == -1)
+		return errno == ENOENT ? 0 : -1; /* absent here: nothing to hide */
+	if (S_ISDIR(st.st_mode))
+		return mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0");
+	return mount("dev/null", path, NULL, MS_BIND, NULL);
+}
+
+/* Bind a path onto itself and remount the bind read-only. In a user
+ * namespace the flags proc was mounted with are locked: keep them. */
+static int readonly_one(const char *path)
+{
+	unsigned long locked = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+
+	if (access(path, F_OK) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) == -1)
+		return -1;
+	return mount(NULL, path, NULL,
+		     MS_REMOUNT | MS_BIND | MS_RDONLY | locked, NULL);
+}
+
+int harden_paths(const char **what)
+{
+	*what = "mask source dev/null";
+	if (check_dev_null() == -1)
+		return -1;
+	for (size_t i = 0; i < sizeof(masked) / sizeof(masked[0]); i++) {
+		*what = masked[i];
+		if (mask_one(masked[i]) == -1)
+			return -1;
+	}
+	for (size_t i = 0; i < sizeof(readonly) / sizeof(readonly[0]); i++) {
+		*what = readonly[i];
+		if (readonly_one(readonly[i]) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int last_cap(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+	int last = CAP_LAST_CAP;
+
+	if (f) {
+		if (fscanf(f, "%d", &last) != 1)
+			last = CAP_LAST_CAP;
+		fclose(f);
+	}
+	return last;
+}
+
+static int kept(int cap)
+{
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		if (keep[i] == cap)
+			return 1;
+	return 0;
+}
+
+/*
+ * At execve(2), uid 0 gets as permitted and effective capabilities exactly
+ * the bounding set: dropping from it is all it takes. Ambient capabilities
+ * would survive exec for a non-root COMMAND: clear them too.
+ */
+int harden_privileges(void)
+{
+	int last = last_cap();
+
+	for (int cap = 0; cap <= last; cap++)
+		if (!kept(cap) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1)
+			return -1;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1 &&
+	    errno != EINVAL)
+		return -1;
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
+/*
+ * Our own descriptors are O_CLOEXEC; this catches the ones the caller left
+ * open for us (a shell's `7< /etc`). close_range(2) with
+ * CLOSE_RANGE_CLOEXEC marks them without closing them yet, so the sync pipe
+ * still works until exec; before Linux 5.11 we walk /proc/self/fd.
+ */
+int harden_fds(void)
+{
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+	if (errno != ENOSYS && errno != EINVAL)
+		return -1;
+	for (int fd = 3; fd < 1024; fd++) {
+		int flags = fcntl(fd, F_GETFD);
+
+		if (flags != -1)
+			fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+	}
+	return 0;
+}
