@@ -57,8 +57,8 @@
 #define PROG	   "step07"
 #define STACK_SIZE (1024 * 1024)
 /* The namespaces this step always creates; CLONE_NEWNET depends on --net. */
-#define CLONE_FLAGS                                                  \
-	(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | \
+#define CLONE_FLAGS                                                            \
+	(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS |           \
 	 CLONE_NEWIPC)
 
 /* With root, container ids 0-65535 are host ids 100000-165535: ids no
@@ -71,9 +71,9 @@ enum net_mode { NET_VETH, NET_NONE, NET_HOST, NET_CONTAINER };
 
 /* Exit statuses of `docker run`, which every step follows. */
 enum {
-	EXIT_RUNTIME = 125,   /* the runtime failed before COMMAND ran */
+	EXIT_RUNTIME = 125,	/* the runtime failed before COMMAND ran */
 	EXIT_CANNOT_EXEC = 126, /* COMMAND exists but cannot be executed */
-	EXIT_NOT_FOUND = 127, /* COMMAND was not found */
+	EXIT_NOT_FOUND = 127,	/* COMMAND was not found */
 };
 
 struct config {
@@ -84,9 +84,9 @@ struct config {
 	char rootfs[PATH_MAX];
 	const char *hostname;
 	enum net_mode net;
-	int net_fd;		   /* --net container:PID: its /proc/PID/ns/net */
-	unsigned long net_ino;	   /* and that namespace's inode, for -v */
-	struct in_addr ip;	   /* --ip ADDR/PREFIX, when ip_prefix > 0 */
+	int net_fd;	       /* --net container:PID: its /proc/PID/ns/net */
+	unsigned long net_ino; /* and that namespace's inode, for -v */
+	struct in_addr ip;     /* --ip ADDR/PREFIX, when ip_prefix > 0 */
 	int ip_prefix;
 	char host_if[IF_NAMESIZE]; /* veth: the host end, "nsw<child PID>" */
 	char uid_map[64];	   /* "INSIDE OUTSIDE COUNT", as the kernel */
@@ -98,7 +98,7 @@ struct config {
 	int init;		   /* --init: a reaping init as PID 1 */
 	int detach;		   /* --detach: return once COMMAND runs */
 	unsigned stop_timeout;	   /* seconds from SIGTERM to SIGKILL */
-	int exec_fd[2];		   /* the exec report: errno, or EOF if it ran */
+	int exec_fd[2]; /* the exec report: errno, or EOF if it ran */
 };
 
 /*
@@ -116,35 +116,48 @@ static char *default_argv[] = {"/bin/sh", NULL};
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: " PROG " [OPTION]... [--] [COMMAND [ARG]...]\n"
-		"Run COMMAND (default /bin/sh) as root of a new user namespace and PID 1\n"
-		"of new PID, mount, UTS, IPC and network namespaces, in its own root\n"
-		"filesystem. Works without root (--net none).\n"
-		"\n"
-		"  -r, --rootfs DIR  the container's root filesystem (default: rootfs\n"
-		"                    beside the " PROG " binary)\n"
-		"      --hostname NAME  the container's hostname (default: container)\n"
-		"      --net MODE   veth (default), none, host or container:PID\n"
-		"      --ip ADDR/PREFIX  the container's address with --net veth\n"
-		"                   (default: a free /30 of 10.201.0.0/16)\n"
-		"      --name NAME  record the container so `set_ns --name NAME` finds it\n"
-		"      --pidfile FILE  write the container's host PID to FILE\n"
-		"  -d, --detach    print the host PID on stdout and return once COMMAND\n"
-		"                  runs; its stdin, stdout and stderr are /dev/null\n"
-		"      --init      run a small init as PID 1 that reaps zombies\n"
-		"      --stop-timeout SECONDS  SIGKILL that long after a forwarded\n"
-		"                  SIGTERM/SIGINT/SIGQUIT (default 10; 0: never)\n"
-		"      --uid-map INSIDE:OUTSIDE:COUNT  map container uids to host uids\n"
-		"      --gid-map INSIDE:OUTSIDE:COUNT  the same for gids (default as\n"
-		"                   root: 0:100000:65536; without root: 0:UID:1)\n"
-		"  -q, --quiet     do not print the child's host PID\n"
-		"  -v, --verbose   trace each system call and print the namespace table\n"
-		"  -h, --help      show this help and exit\n"
-		"\n"
-		"Exit status: COMMAND's own, 128+N if it died of signal N, 125 if "
-		PROG " failed,\n126 if COMMAND cannot be executed, 127 if it was "
-		"not found.\n");
+	fprintf(
+	    out,
+	    "usage: " PROG " [OPTION]... [--] [COMMAND [ARG]...]\n"
+	    "Run COMMAND (default /bin/sh) as root of a new user namespace and "
+	    "PID 1\n"
+	    "of new PID, mount, UTS, IPC and network namespaces, in its own "
+	    "root\n"
+	    "filesystem. Works without root (--net none).\n"
+	    "\n"
+	    "  -r, --rootfs DIR  the container's root filesystem (default: "
+	    "rootfs\n"
+	    "                    beside the " PROG " binary)\n"
+	    "      --hostname NAME  the container's hostname (default: "
+	    "container)\n"
+	    "      --net MODE   veth (default), none, host or container:PID\n"
+	    "      --ip ADDR/PREFIX  the container's address with --net veth\n"
+	    "                   (default: a free /30 of 10.201.0.0/16)\n"
+	    "      --name NAME  record the container so `set_ns --name NAME` "
+	    "finds it\n"
+	    "      --pidfile FILE  write the container's host PID to FILE\n"
+	    "  -d, --detach    print the host PID on stdout and return once "
+	    "COMMAND\n"
+	    "                  runs; its stdin, stdout and stderr are "
+	    "/dev/null\n"
+	    "      --init      run a small init as PID 1 that reaps zombies\n"
+	    "      --stop-timeout SECONDS  SIGKILL that long after a "
+	    "forwarded\n"
+	    "                  SIGTERM/SIGINT/SIGQUIT (default 10; 0: never)\n"
+	    "      --uid-map INSIDE:OUTSIDE:COUNT  map container uids to host "
+	    "uids\n"
+	    "      --gid-map INSIDE:OUTSIDE:COUNT  the same for gids (default "
+	    "as\n"
+	    "                   root: 0:100000:65536; without root: 0:UID:1)\n"
+	    "  -q, --quiet     do not print the child's host PID\n"
+	    "  -v, --verbose   trace each system call and print the namespace "
+	    "table\n"
+	    "  -h, --help      show this help and exit\n"
+	    "\n"
+	    "Exit status: COMMAND's own, 128+N if it died of signal N, 125 "
+	    "if " PROG
+	    " failed,\n126 if COMMAND cannot be executed, 127 if it was "
+	    "not found.\n");
 }
 
 /* Every line the runtime writes goes to stderr: stdout is COMMAND's. */
@@ -160,10 +173,10 @@ static void msg(const char *fmt, ...)
 }
 
 static int verbose;
-#define trace(...)                      \
-	do {                            \
-		if (verbose)            \
-			msg(__VA_ARGS__); \
+#define trace(...)                                                             \
+	do {                                                                   \
+		if (verbose)                                                   \
+			msg(__VA_ARGS__);                                      \
 	} while (0)
 
 /*
@@ -342,21 +355,21 @@ static void default_map(char out[64], unsigned id, int rootless)
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
 	static const struct option longopts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"rootfs", required_argument, NULL, 'r'},
-		{"hostname", required_argument, NULL, OPT_HOSTNAME},
-		{"net", required_argument, NULL, OPT_NET},
-		{"ip", required_argument, NULL, OPT_IP},
-		{"uid-map", required_argument, NULL, OPT_UID_MAP},
-		{"gid-map", required_argument, NULL, OPT_GID_MAP},
-		{"name", required_argument, NULL, OPT_NAME},
-		{"pidfile", required_argument, NULL, OPT_PIDFILE},
-		{"init", no_argument, NULL, OPT_INIT},
-		{"detach", no_argument, NULL, 'd'},
-		{"stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT},
-		{"verbose", no_argument, NULL, 'v'},
-		{NULL, 0, NULL, 0},
+	    {"help", no_argument, NULL, 'h'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"rootfs", required_argument, NULL, 'r'},
+	    {"hostname", required_argument, NULL, OPT_HOSTNAME},
+	    {"net", required_argument, NULL, OPT_NET},
+	    {"ip", required_argument, NULL, OPT_IP},
+	    {"uid-map", required_argument, NULL, OPT_UID_MAP},
+	    {"gid-map", required_argument, NULL, OPT_GID_MAP},
+	    {"name", required_argument, NULL, OPT_NAME},
+	    {"pidfile", required_argument, NULL, OPT_PIDFILE},
+	    {"init", no_argument, NULL, OPT_INIT},
+	    {"detach", no_argument, NULL, 'd'},
+	    {"stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *rootfs = NULL;
 	int c, net_given = 0, stop_given = 0;
@@ -365,7 +378,8 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 	 * options (`step07 ls -l`) are not ours to parse. The ':' makes a
 	 * missing argument return ':' and opterr = 0 lets us word the error. */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:dhqr:v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:dhqr:v", longopts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -414,9 +428,9 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			break;
 		case OPT_UID_MAP:
 		case OPT_GID_MAP:
-			if (parse_map(optarg, c == OPT_UID_MAP ? cfg->uid_map
-							       : cfg->gid_map) ==
-			    -1)
+			if (parse_map(optarg, c == OPT_UID_MAP
+						  ? cfg->uid_map
+						  : cfg->gid_map) == -1)
 				return -1;
 			break;
 		case OPT_IP:
@@ -430,7 +444,8 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			break;
 		case ':':
 			msg("option '%s' needs an argument (try '" PROG
-			    " --help')", argv[optind - 1]);
+			    " --help')",
+			    argv[optind - 1]);
 			return -1;
 		default:
 			msg("unknown option '%s' (try '" PROG " --help')",
@@ -568,23 +583,22 @@ struct mount_entry {
 };
 
 static const struct mount_entry mounts[] = {
-	/* A proc of the new PID namespace: `ps` sees only the container. */
-	{"proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL},
-	{"sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-	 NULL},
-	{"tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"},
-	/* /dev is a small tmpfs of our own, not the host's /dev. */
-	{"tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
-	 "mode=755,size=65536k"},
-	/* newinstance: ptys of our own, not the host's (devpts.rst). */
-	{"devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-	 "newinstance,ptmxmode=0666,mode=0620"},
-	{"tmpfs", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-	 "mode=1777"},
-	/* The POSIX message queues of the new IPC namespace: an mqueue mount
+    /* A proc of the new PID namespace: `ps` sees only the container. */
+    {"proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL},
+    {"sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+     NULL},
+    {"tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"},
+    /* /dev is a small tmpfs of our own, not the host's /dev. */
+    {"tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
+     "mode=755,size=65536k"},
+    /* newinstance: ptys of our own, not the host's (devpts.rst). */
+    {"devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+     "newinstance,ptmxmode=0666,mode=0620"},
+    {"tmpfs", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+     "mode=1777"},
+    /* The POSIX message queues of the new IPC namespace: an mqueue mount
 	 * shows the queues of the IPC namespace of the process mounting it. */
-	{"mqueue", "dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-	 NULL},
+    {"mqueue", "dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL},
 };
 
 /*
@@ -618,7 +632,7 @@ static int mount_one(const struct mount_entry *m)
 		return -1;
 	return mount(NULL, m->target, NULL,
 		     MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV |
-			     MS_NOEXEC,
+			 MS_NOEXEC,
 		     NULL);
 }
 
@@ -627,14 +641,14 @@ static const struct device {
 	const char *path;
 	unsigned int major, minor;
 } devices[] = {
-	{"dev/null", 1, 3},    {"dev/zero", 1, 5},    {"dev/full", 1, 7},
-	{"dev/random", 1, 8},  {"dev/urandom", 1, 9}, {"dev/tty", 5, 0},
+    {"dev/null", 1, 3},	  {"dev/zero", 1, 5},	 {"dev/full", 1, 7},
+    {"dev/random", 1, 8}, {"dev/urandom", 1, 9}, {"dev/tty", 5, 0},
 };
 
 static const char *const dev_links[][2] = {
-	{"/proc/self/fd", "dev/fd"},	     {"/proc/self/fd/0", "dev/stdin"},
-	{"/proc/self/fd/1", "dev/stdout"}, {"/proc/self/fd/2", "dev/stderr"},
-	{"pts/ptmx", "dev/ptmx"},
+    {"/proc/self/fd", "dev/fd"},       {"/proc/self/fd/0", "dev/stdin"},
+    {"/proc/self/fd/1", "dev/stdout"}, {"/proc/self/fd/2", "dev/stderr"},
+    {"pts/ptmx", "dev/ptmx"},
 };
 
 /*
@@ -700,7 +714,7 @@ static int setup_rootfs(const struct config *cfg, const char **what)
 	*what = "bind-mount the rootfs onto itself";
 	trace("mount(%s, %s, MS_BIND | MS_REC)", cfg->rootfs, cfg->rootfs);
 	if (mount(cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) ==
-		    -1 ||
+		-1 ||
 	    chdir(cfg->rootfs) == -1)
 		return -1;
 	/* Now that we stand in the rootfs, become root of the namespace:
@@ -741,7 +755,8 @@ static int net_setup_host(struct config *cfg, pid_t child, struct go_msg *go,
 {
 	int lock, nl = -1, rc = -1, in_use;
 
-	*what = "lock " "/run/nsworkshop/net.lock";
+	*what = "lock "
+		"/run/nsworkshop/net.lock";
 	lock = net_lock();
 	if (lock == -1)
 		return -1;
@@ -842,7 +857,9 @@ static int exec_command(char *const argv[])
 {
 	/* The host's PATH means nothing in the rootfs (and may name
 	 * directories we cannot search): use Docker's default. */
-	setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
+	setenv("PATH",
+	       "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+	       1);
 	trace("execvp(%s)", argv[0]);
 	execvp(argv[0], argv);
 	int err = errno;
@@ -970,7 +987,8 @@ static pid_t start_child(struct config *cfg, int *go_fd)
 			return -1;
 	}
 	pid = stack ? clone(child_main, stack, flags, cfg) : -1;
-	trace("clone(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC "
+	trace("clone(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS "
+	      "| CLONE_NEWIPC "
 	      "%s| SIGCHLD) = %d",
 	      flags & CLONE_NEWNET ? "| CLONE_NEWNET " : "", (int)pid);
 	if (pid == -1) {
@@ -1010,7 +1028,7 @@ static int wait_child(pid_t pid)
  * processes share a namespace when those files have the same inode number.
  * This prints the table `ls -l /proc/self/ns /proc/PID/ns` would show.
  */
-static const char *const ns_names[] = {"cgroup", "ipc", "mnt", "net",
+static const char *const ns_names[] = {"cgroup", "ipc",	 "mnt",	 "net",
 				       "pid",	 "time", "user", "uts"};
 
 static unsigned long ns_inode(const char *pid, const char *ns)
@@ -1036,7 +1054,8 @@ static void print_ns_table(pid_t child, const struct config *cfg)
 		const char *state = host == cont ? "same" : "NEW";
 
 		/* We joined container:PID's namespace before clone. */
-		if (cfg->net == NET_CONTAINER && strcmp(ns_names[i], "net") == 0) {
+		if (cfg->net == NET_CONTAINER &&
+		    strcmp(ns_names[i], "net") == 0) {
 			cont = cfg->net_ino;
 			state = "joined";
 		}
@@ -1115,7 +1134,8 @@ static const char *userns_hint(void)
 			fclose(f);
 			return " (Ubuntu's AppArmor restricts user namespaces: "
 			       "sysctl -w "
-			       "kernel.apparmor_restrict_unprivileged_userns=0)";
+			       "kernel.apparmor_restrict_unprivileged_userns="
+			       "0)";
 		}
 		fclose(f);
 	}
@@ -1291,7 +1311,8 @@ int main(int argc, char **argv)
 		    strerror(err), err == EPERM ? userns_hint() : "");
 		return abort_child(&cfg, pid, go_fd);
 	}
-	if (cfg.net == NET_VETH && net_setup_host(&cfg, pid, &go, &what) == -1) {
+	if (cfg.net == NET_VETH &&
+	    net_setup_host(&cfg, pid, &go, &what) == -1) {
 		msg("%s: %s", what, strerror(errno));
 		return abort_child(&cfg, pid, go_fd);
 	}

@@ -39,23 +39,30 @@
 
 /* Relative to the rootfs: we have not pivoted yet. */
 static const char *const masked[] = {
-	"proc/asound",	      "proc/acpi",	   "proc/kcore",
-	"proc/keys",	      "proc/latency_stats", "proc/timer_list",
-	"proc/timer_stats",   "proc/sched_debug",  "proc/scsi",
-	"sys/firmware",	      "sys/devices/virtual/powercap",
+    "proc/asound",
+    "proc/acpi",
+    "proc/kcore",
+    "proc/keys",
+    "proc/latency_stats",
+    "proc/timer_list",
+    "proc/timer_stats",
+    "proc/sched_debug",
+    "proc/scsi",
+    "sys/firmware",
+    "sys/devices/virtual/powercap",
 };
 
 static const char *const readonly[] = {
-	"proc/bus", "proc/fs", "proc/irq", "proc/sys", "proc/sysrq-trigger",
+    "proc/bus", "proc/fs", "proc/irq", "proc/sys", "proc/sysrq-trigger",
 };
 
 /* Docker's default capabilities (moby's oci/caps/defaults.go), less
  * CAP_MKNOD, which in a user namespace can never be used. */
 static const int keep[] = {
-	CAP_CHOWN,	      CAP_DAC_OVERRIDE, CAP_FSETID,	  CAP_FOWNER,
-	CAP_NET_RAW,	      CAP_SETGID,	CAP_SETUID,	  CAP_SETFCAP,
-	CAP_SETPCAP,	      CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_KILL,
-	CAP_AUDIT_WRITE,
+    CAP_CHOWN,	     CAP_DAC_OVERRIDE,	   CAP_FSETID,	   CAP_FOWNER,
+    CAP_NET_RAW,     CAP_SETGID,	   CAP_SETUID,	   CAP_SETFCAP,
+    CAP_SETPCAP,     CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_KILL,
+    CAP_AUDIT_WRITE,
 };
 
 /*
@@ -82,7 +89,8 @@ static int mask_one(const char *path)
 	struct stat st;
 
 	if (lstat(path, &st) == -1)
-		return errno == ENOENT ? 0 : -1; /* absent here: nothing to hide */
+		return errno == ENOENT ? 0
+				       : -1; /* absent here: nothing to hide */
 	if (S_ISDIR(st.st_mode))
 		return mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0");
 	return mount("dev/null", path, NULL, MS_BIND, NULL);

@@ -152,7 +152,8 @@ int state_commit(const char *path, pid_t pid, char *const argv[])
 	f = fopen(tmp, "we");
 	if (!f)
 		return -1;
-	fprintf(f, "pid=%d\nstarttime=%llu\nruntime=%d\nruntime_starttime=%llu\n",
+	fprintf(f,
+		"pid=%d\nstarttime=%llu\nruntime=%d\nruntime_starttime=%llu\n",
 		(int)pid, starttime(pid), (int)getpid(), starttime(getpid()));
 	fprintf(f, "command=");
 	for (int i = 0; argv[i]; i++)

@@ -197,7 +197,8 @@ pid_t proc_child(struct proc *p)
 		const char *m = strstr(p->err, ": child PID on host: ");
 
 		if (m && strchr(m, '\n')) {
-			p->child = (pid_t)atoi(m + strlen(": child PID on host: "));
+			p->child =
+			    (pid_t)atoi(m + strlen(": child PID on host: "));
 			return p->child;
 		}
 		if (!pump(p))
@@ -286,8 +287,8 @@ struct proc *runv(const struct run_opts *o, const char *name,
 	struct proc *p = proc_start(o, name, argv);
 
 	proc_finish(p);
-	cr_log_info("%s: status %d\n--- stdout ---\n%s--- stderr ---\n%s",
-		    name, p->status, p->out, p->err);
+	cr_log_info("%s: status %d\n--- stdout ---\n%s--- stderr ---\n%s", name,
+		    p->status, p->out, p->err);
 	/* the container's host PID, when the runtime printed it */
 	const char *m = strstr(p->err, ": child PID on host: ");
 	if (m)

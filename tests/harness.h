@@ -14,12 +14,13 @@
 #include <sys/types.h>
 
 struct run_opts {
-	double timeout;	   /* seconds; 0 means 20 */
-	uid_t uid;	   /* run as this uid/gid when non-zero (rootless) */
+	double timeout; /* seconds; 0 means 20 */
+	uid_t uid;	/* run as this uid/gid when non-zero (rootless) */
 	gid_t gid;
-	const char *dir;   /* working directory, NULL: unchanged */
-	const int *keep_fds; /* extra fds to leave open in the runtime, -1 ended */
-	bool keep_stdin;   /* give the runtime a pipe on stdin (proc_write) */
+	const char *dir; /* working directory, NULL: unchanged */
+	const int
+	    *keep_fds;	 /* extra fds to leave open in the runtime, -1 ended */
+	bool keep_stdin; /* give the runtime a pipe on stdin (proc_write) */
 };
 
 struct proc {
@@ -28,7 +29,7 @@ struct proc {
 	int in_fd, out_fd, err_fd;
 	char *out, *err; /* captured, NUL-terminated */
 	size_t out_len, err_len;
-	int status;	 /* like $?: exit code, 128+signal, -1 on timeout */
+	int status; /* like $?: exit code, 128+signal, -1 on timeout */
 	double deadline;
 };
 
@@ -59,9 +60,9 @@ unsigned long ns_inode(pid_t pid, const char *ns); /* pid 0: self */
 char *ns_link(const char *ns);
 /* The NSpid line of /proc/PID/status: fills up to MAX ids, returns count. */
 int nspid(pid_t pid, pid_t *ids, int max);
-char *read_text(const char *path);	/* whole file, NULL on error */
-char *mountinfo(void);			/* /proc/self/mountinfo */
-bool link_exists(const char *ifname);	/* in the host's netns */
+char *read_text(const char *path);    /* whole file, NULL on error */
+char *mountinfo(void);		      /* /proc/self/mountinfo */
+bool link_exists(const char *ifname); /* in the host's netns */
 bool pid_alive(pid_t pid);
 /* Wait up to SECONDS for PID to be gone (zombie counts as gone). */
 bool wait_gone(pid_t pid, double seconds);

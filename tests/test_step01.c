@@ -26,8 +26,8 @@ Test(step01, stdout_is_the_commands_alone)
 
 Test(step01, exit_status_passes_through)
 {
-	struct proc *p = run(NULL, "step01", "-q", "/bin/sh", "-c", "exit 7",
-			     NULL);
+	struct proc *p =
+	    run(NULL, "step01", "-q", "/bin/sh", "-c", "exit 7", NULL);
 
 	cr_expect_eq(p->status, 7);
 	cr_expect_str_eq(p->err, "", "-q: nothing on stderr");
@@ -36,8 +36,8 @@ Test(step01, exit_status_passes_through)
 
 Test(step01, death_by_signal_is_128_plus_n)
 {
-	struct proc *p = run(NULL, "step01", "-q", "/bin/sh", "-c",
-			     "kill -TERM $$", NULL);
+	struct proc *p =
+	    run(NULL, "step01", "-q", "/bin/sh", "-c", "kill -TERM $$", NULL);
 
 	cr_expect_eq(p->status, 128 + SIGTERM);
 	proc_free(p);
@@ -48,7 +48,8 @@ Test(step01, missing_command_is_127_with_one_line)
 	struct proc *p = run(NULL, "step01", "-q", "/no/such/command", NULL);
 
 	cr_expect_eq(p->status, 127);
-	cr_expect(strstr(p->err, "step01: ") && strstr(p->err, "/no/such/command"),
+	cr_expect(strstr(p->err, "step01: ") &&
+		      strstr(p->err, "/no/such/command"),
 		  "names the command: %s", p->err);
 	cr_expect(strstr(p->err, "No such file"), "says why: %s", p->err);
 	cr_expect_eq(strchr(p->err, '\n'), p->err + strlen(p->err) - 1,

@@ -14,8 +14,8 @@ TestSuite(step02, .timeout = 30);
 Test(step02, command_is_pid_1)
 {
 	need_root();
-	struct proc *p = run(NULL, "step02", "-q", "/bin/sh", "-c", "echo $$",
-			     NULL);
+	struct proc *p =
+	    run(NULL, "step02", "-q", "/bin/sh", "-c", "echo $$", NULL);
 
 	cr_expect_eq(p->status, 0);
 	cr_expect_str_eq(p->out, "1\n", "echo $$ inside a PID namespace");
@@ -27,7 +27,7 @@ Test(step02, host_sees_another_pid)
 	need_root();
 	struct run_opts o = {.keep_stdin = true};
 	struct proc *p = proc_start(
-		&o, "step02", (char *[]){"", "/bin/sh", "-c", "read x", NULL});
+	    &o, "step02", (char *[]){"", "/bin/sh", "-c", "read x", NULL});
 	pid_t child = proc_child(p), ids[4];
 
 	cr_assert_gt(child, 1, "child PID on host: %s", p->err);
@@ -38,7 +38,7 @@ Test(step02, host_sees_another_pid)
 	cr_expect_neq(ns_inode(child, "pid"), ns_inode(0, "pid"),
 		      "new PID namespace");
 	cr_expect_eq(ns_inode(child, "mnt"), ns_inode(0, "mnt"),
-		      "mount namespace still the host's");
+		     "mount namespace still the host's");
 	cr_expect_eq(ns_inode(child, "uts"), ns_inode(0, "uts"));
 	proc_write(p, "\n");
 	cr_expect_eq(proc_finish(p), 0);
@@ -48,8 +48,8 @@ Test(step02, host_sees_another_pid)
 Test(step02, exit_status_passes_through)
 {
 	need_root();
-	struct proc *p = run(NULL, "step02", "-q", "/bin/sh", "-c", "exit 42",
-			     NULL);
+	struct proc *p =
+	    run(NULL, "step02", "-q", "/bin/sh", "-c", "exit 42", NULL);
 
 	cr_expect_eq(p->status, 42);
 	proc_free(p);
@@ -79,12 +79,12 @@ Test(step02, verbose_prints_the_namespace_table)
 	const char *line = strstr(p->err, "step02: pid ");
 	cr_assert(line, "a pid row: %s", p->err);
 	cr_expect(strstr(line, pid) && strstr(line, "NEW") &&
-			  strstr(line, "NEW") < strchr(line, '\n'),
+		      strstr(line, "NEW") < strchr(line, '\n'),
 		  "host inode and NEW on the pid row");
 	line = strstr(p->err, "step02: mnt ");
 	cr_assert(line, "a mnt row");
 	cr_expect(strstr(line, mnt) && strstr(line, "same") &&
-			  strstr(line, "same") < strchr(line, '\n'),
+		      strstr(line, "same") < strchr(line, '\n'),
 		  "mnt is the host's");
 	free(pid);
 	free(mnt);

@@ -100,15 +100,16 @@ Test(step03, mounts_inside_do_not_propagate)
 	char *bin = step_path("step03");
 	char *g = guard("mnt");
 	char *probe = xasprintf("nswprobe-%d", (int)getpid());
-	char *cmd = xasprintf("%s[ ! -e %s ] || exit 98; mkdir /tmp/p && "
-			      "mount -t tmpfs %s /tmp/p && echo mounted; read x",
-			      g, bin, probe);
+	char *cmd =
+	    xasprintf("%s[ ! -e %s ] || exit 98; mkdir /tmp/p && "
+		      "mount -t tmpfs %s /tmp/p && echo mounted; read x",
+		      g, bin, probe);
 	char *root = step_path("rootfs");
 	struct run_opts o = {.keep_stdin = true};
-	struct proc *p = proc_start(
-		&o, "/usr/bin/unshare",
-		(char *[]){"", "--mount", "--propagation", "shared", bin, "-q",
-			   "/bin/sh", "-c", cmd, NULL});
+	struct proc *p =
+	    proc_start(&o, "/usr/bin/unshare",
+		       (char *[]){"", "--mount", "--propagation", "shared", bin,
+				  "-q", "/bin/sh", "-c", cmd, NULL});
 
 	cr_assert(proc_wait_out(p, "mounted"), "mounted inside: %s", p->err);
 	char *path = xasprintf("/proc/%d/mountinfo", (int)p->pid);
@@ -203,7 +204,7 @@ Test(step03, namespaces_are_new_for_mnt_and_pid_only)
 	need_root();
 	struct run_opts o = {.keep_stdin = true};
 	struct proc *p = proc_start(
-		&o, "step03", (char *[]){"", "/bin/sh", "-c", "read x", NULL});
+	    &o, "step03", (char *[]){"", "/bin/sh", "-c", "read x", NULL});
 	pid_t child = proc_child(p);
 
 	cr_assert_gt(child, 0);

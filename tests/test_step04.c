@@ -56,14 +56,13 @@ Test(step04, hosts_sysv_queue_is_invisible_inside)
 	int id = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
 
 	cr_assert_neq(id, -1);
-	struct proc *p = run(NULL, "step04", "-q", "/bin/sh", "-c",
-			     "awk 'NR > 1 { print $2 }' /proc/sysvipc/msg",
-			     NULL);
+	struct proc *p =
+	    run(NULL, "step04", "-q", "/bin/sh", "-c",
+		"awk 'NR > 1 { print $2 }' /proc/sysvipc/msg", NULL);
 	char *want = xasprintf("%d\n", id);
 	msgctl(id, IPC_RMID, NULL);
 	cr_expect_eq(p->status, 0);
-	cr_expect_null(strstr(p->out, want), "host queue %d listed inside",
-		       id);
+	cr_expect_null(strstr(p->out, want), "host queue %d listed inside", id);
 	free(want);
 	proc_free(p);
 }
@@ -94,7 +93,7 @@ Test(step04, uts_and_ipc_inodes_differ)
 	need_root();
 	struct run_opts o = {.keep_stdin = true};
 	struct proc *p = proc_start(
-		&o, "step04", (char *[]){"", "/bin/sh", "-c", "read x", NULL});
+	    &o, "step04", (char *[]){"", "/bin/sh", "-c", "read x", NULL});
 	pid_t child = proc_child(p);
 
 	cr_assert_gt(child, 0);
@@ -117,8 +116,8 @@ Test(step04, hostname_limits)
 	memset(name65, 'b', 65);
 	name65[65] = '\0';
 	gethostname(host, sizeof(host));
-	struct proc *p = run(NULL, "step04", "-q", "--hostname", name64,
-			     "hostname", NULL);
+	struct proc *p =
+	    run(NULL, "step04", "-q", "--hostname", name64, "hostname", NULL);
 	cr_expect_eq(p->status, 0, "64 bytes is HOST_NAME_MAX");
 	proc_free(p);
 	const char *bad[] = {name65, "", "-x", "a b", "a/b"};

@@ -71,8 +71,8 @@ Test(step05, none_has_only_lo_up)
 Test(step05, host_mode_keeps_the_hosts_namespace)
 {
 	need_root();
-	struct proc *p = run(NULL, "step05", "-q", "--net", "host",
-			     "readlink", "/proc/self/ns/net", NULL);
+	struct proc *p = run(NULL, "step05", "-q", "--net", "host", "readlink",
+			     "/proc/self/ns/net", NULL);
 	char *want = xasprintf("%s\n", ns_link("net"));
 
 	cr_expect_eq(p->status, 0);
@@ -118,9 +118,9 @@ Test(step05, container_mode_joins_the_network_of_pid)
 {
 	need_root();
 	struct run_opts o = {.keep_stdin = true};
-	struct proc *a = proc_start(&o, "step05",
-				    (char *[]){"", "--net", "none", "/bin/sh",
-					       "-c", "read x", NULL});
+	struct proc *a = proc_start(
+	    &o, "step05",
+	    (char *[]){"", "--net", "none", "/bin/sh", "-c", "read x", NULL});
 	pid_t pa = proc_child(a);
 
 	cr_assert_gt(pa, 0);
@@ -129,8 +129,7 @@ Test(step05, container_mode_joins_the_network_of_pid)
 			     "/proc/self/ns/net", NULL);
 	char *want = xasprintf("net:[%lu]\n", ns_inode(pa, "net"));
 	cr_expect_eq(b->status, 0);
-	cr_expect_str_eq(b->out, want, "same network namespace as %d",
-			 (int)pa);
+	cr_expect_str_eq(b->out, want, "same network namespace as %d", (int)pa);
 	cr_expect_neq(ns_inode(pa, "net"), ns_inode(0, "net"));
 	proc_write(a, "\n");
 	proc_finish(a);
@@ -170,8 +169,8 @@ Test(step05, chosen_ip_and_a_taken_one)
 
 	cr_expect_str_eq(addr, "10.201.251.2");
 	cr_expect_eq(ping(addr), 0);
-	struct proc *b = run(NULL, "step05", "--ip", "10.201.251.2/30", "true",
-			     NULL);
+	struct proc *b =
+	    run(NULL, "step05", "--ip", "10.201.251.2/30", "true", NULL);
 	cr_expect_eq(b->status, 125, "a taken address is refused");
 	cr_expect(strstr(b->err, "in use"), "says why: %s", b->err);
 	char *b_if = xasprintf("nsw%d", (int)b->child);
@@ -207,15 +206,15 @@ Test(step05, bad_network_options_are_125)
 {
 	need_root();
 	const char *bad[][2] = {
-		{"--net", "bogus"},	     {"--net", "container:abc"},
-		{"--net", "container:0"},    {"--net", "container:999999999"},
-		{"--ip", "10.201.1.2"},	     {"--ip", "10.201.1.2/33"},
-		{"--ip", "300.1.1.1/24"},    {"--ip", "10.201.1.2/24x"},
-		{"--net", "container:-1"},   {"--ip", ""},
+	    {"--net", "bogus"},	       {"--net", "container:abc"},
+	    {"--net", "container:0"},  {"--net", "container:999999999"},
+	    {"--ip", "10.201.1.2"},    {"--ip", "10.201.1.2/33"},
+	    {"--ip", "300.1.1.1/24"},  {"--ip", "10.201.1.2/24x"},
+	    {"--net", "container:-1"}, {"--ip", ""},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct proc *p = run(NULL, "step05", bad[i][0], bad[i][1],
-				     "true", NULL);
+		struct proc *p =
+		    run(NULL, "step05", bad[i][0], bad[i][1], "true", NULL);
 		cr_expect_eq(p->status, 125, "%s %s", bad[i][0], bad[i][1]);
 		cr_expect(strstr(p->err, "step05: "), "a message");
 		cr_expect_null(strstr(p->err, "child PID"),

@@ -31,10 +31,11 @@ Test(step06, rootless_uid_0_and_pid_1_inside)
 {
 	need_root(); /* to become uid 65534 */
 	char *dir;
-	struct proc *p = run_rootless(
-		&dir, (char *[]){"", "-q", "/bin/sh", "-c",
-				 "id -u; echo $$; " MAPS "; cat /proc/self/setgroups",
-				 NULL});
+	struct proc *p =
+	    run_rootless(&dir, (char *[]){"", "-q", "/bin/sh", "-c",
+					  "id -u; echo $$; " MAPS
+					  "; cat /proc/self/setgroups",
+					  NULL});
 
 	cr_expect_eq(p->status, 0, "%s", p->err);
 	cr_expect_str_eq(p->out, "0\n1\n0 65534 1\n0 65534 1\ndeny\n",
@@ -49,8 +50,8 @@ Test(step06, rootless_defaults_to_net_none_and_refuses_veth)
 	need_root();
 	char *dir;
 	struct proc *p = run_rootless(
-		&dir, (char *[]){"", "-q", "/bin/sh", "-c",
-				 "ip -o link | cut -d: -f2; hostname", NULL});
+	    &dir, (char *[]){"", "-q", "/bin/sh", "-c",
+			     "ip -o link | cut -d: -f2; hostname", NULL});
 
 	cr_expect_eq(p->status, 0, "%s", p->err);
 	cr_expect_str_eq(p->out, " lo\ncontainer\n");
@@ -72,10 +73,10 @@ Test(step06, rootless_dev_and_proc_work)
 	need_root();
 	char *dir;
 	struct proc *p = run_rootless(
-		&dir, (char *[]){"", "-q", "/bin/sh", "-c",
-				 "echo x > /dev/null && stat -c '%t:%T' "
-				 "/dev/null && echo /proc/[0-9]*",
-				 NULL});
+	    &dir, (char *[]){"", "-q", "/bin/sh", "-c",
+			     "echo x > /dev/null && stat -c '%t:%T' "
+			     "/dev/null && echo /proc/[0-9]*",
+			     NULL});
 
 	cr_expect_eq(p->status, 0, "%s", p->err);
 	cr_expect_str_eq(p->out, "1:3\n/proc/1\n");
@@ -89,7 +90,7 @@ Test(step06, a_map_the_kernel_refuses_is_125)
 	need_root();
 	char *dir;
 	struct proc *p = run_rootless(
-		&dir, (char *[]){"", "--uid-map", "0:0:1", "/bin/true", NULL});
+	    &dir, (char *[]){"", "--uid-map", "0:0:1", "/bin/true", NULL});
 
 	cr_expect_eq(p->status, 125);
 	cr_expect(strstr(p->err, "uid_map") && strstr(p->err, "not permitted"),
@@ -104,9 +105,8 @@ Test(step06, as_root_container_root_is_not_host_root)
 	need_root();
 	struct run_opts o = {.keep_stdin = true};
 	struct proc *p = proc_start(
-		&o, "step06",
-		(char *[]){"", "/bin/sh", "-c", "id -u; " MAPS "; read x",
-			   NULL});
+	    &o, "step06",
+	    (char *[]){"", "/bin/sh", "-c", "id -u; " MAPS "; read x", NULL});
 	pid_t child = proc_child(p);
 
 	cr_assert_gt(child, 0, "%s", p->err);
@@ -145,8 +145,8 @@ Test(step06, files_made_inside_belong_to_the_mapped_uid)
 	char *dir = rootfs_with_probes();
 	char *bin = xasprintf("%s/step06", dir);
 	char *cmd = xasprintf("%stouch /shared/made-inside", guard("user"));
-	struct proc *p = run(NULL, bin, "-q", "--net", "none", "/bin/sh", "-c",
-			     cmd, NULL);
+	struct proc *p =
+	    run(NULL, bin, "-q", "--net", "none", "/bin/sh", "-c", cmd, NULL);
 	char *file = xasprintf("%s/rootfs/shared/made-inside", dir);
 	struct stat st;
 
@@ -185,9 +185,9 @@ Test(step06, veth_works_inside_a_user_namespace)
 	need_root();
 	struct run_opts o = {.keep_stdin = true};
 	struct proc *p = proc_start(
-		&o, "step06",
-		(char *[]){"", "/bin/sh", "-c",
-			   "ip -o -4 addr show eth0; echo ready; read x", NULL});
+	    &o, "step06",
+	    (char *[]){"", "/bin/sh", "-c",
+		       "ip -o -4 addr show eth0; echo ready; read x", NULL});
 
 	cr_assert(proc_wait_out(p, "ready"), "%s", p->err);
 	char addr[32] = "";
@@ -205,17 +205,18 @@ Test(step06, veth_works_inside_a_user_namespace)
 Test(step06, bad_maps_are_125)
 {
 	need_root();
-	const char *bad[] = {"0:0",	     "a:b:c",	 "0:100000:0",
-			     "0:4294967295:1", "-1:0:1",   "0:0:4294967296",
-			     "0:1:2:3",	     "",	 "0: 1:2",
-			     "4294967295:0:1"};
+	const char *bad[] = {
+	    "0:0",    "a:b:c",		"0:100000:0", "0:4294967295:1",
+	    "-1:0:1", "0:0:4294967296", "0:1:2:3",    "",
+	    "0: 1:2", "4294967295:0:1"};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct proc *p = run(NULL, "step06", "--uid-map", bad[i],
-				     "/bin/true", NULL);
+		struct proc *p =
+		    run(NULL, "step06", "--uid-map", bad[i], "/bin/true", NULL);
 		cr_expect_eq(p->status, 125, "--uid-map '%s'", bad[i]);
 		cr_expect(strstr(p->err, "step06: "), "a message");
-		cr_expect_null(strstr(p->err, "child PID"), "refused before clone");
+		cr_expect_null(strstr(p->err, "child PID"),
+			       "refused before clone");
 		proc_free(p);
 		p = run(NULL, "step06", "--gid-map", bad[i], "/bin/true", NULL);
 		cr_expect_eq(p->status, 125, "--gid-map '%s'", bad[i]);

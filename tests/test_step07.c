@@ -25,11 +25,11 @@ static char *record_path(const char *name)
 static struct proc *start_named(const char *name, const char *extra)
 {
 	struct run_opts o = {.keep_stdin = true};
-	struct proc *p = proc_start(
-		&o, "step07",
-		(char *[]){"", "--name", (char *)name, "--net", "none",
-			   extra ? (char *)extra : "--quiet", "/bin/sh", "-c",
-			   "echo ready; read x", NULL});
+	struct proc *p =
+	    proc_start(&o, "step07",
+		       (char *[]){"", "--name", (char *)name, "--net", "none",
+				  extra ? (char *)extra : "--quiet", "/bin/sh",
+				  "-c", "echo ready; read x", NULL});
 
 	cr_assert(proc_wait_out(p, "ready"), "started: %s", p->err);
 	return p;
@@ -42,14 +42,21 @@ Test(step07, name_is_recorded_and_found_by_set_ns)
 	struct proc *p = start_named(name, "--verbose");
 	pid_t child = proc_child(p);
 	char *path = record_path(name);
-	char *rec = read_text(path);
 	char *want = xasprintf("pid=%d\n", (int)child);
+	char *rec = read_text(path);
+
+	/* committed once the exec report says COMMAND runs: poll for it */
+	for (int i = 0; i < 200 && !(rec && strstr(rec, want)); i++) {
+		free(rec);
+		usleep(10000);
+		rec = read_text(path);
+	}
 
 	cr_assert_not_null(rec, "record %s", path);
 	cr_expect(strstr(rec, want), "record names PID %d: %s", (int)child,
 		  rec);
-	struct proc *e = run(NULL, "set_ns", "-q", "--name", name, "hostname",
-			     NULL);
+	struct proc *e =
+	    run(NULL, "set_ns", "-q", "--name", name, "hostname", NULL);
 	cr_expect_eq(e->status, 0, "%s", e->err);
 	cr_expect_str_eq(e->out, "container\n");
 	proc_write(p, "\n");
@@ -68,8 +75,8 @@ Test(step07, a_name_in_use_is_refused)
 	need_root();
 	char *name = xasprintf("dup-%d", (int)getpid());
 	struct proc *p = start_named(name, NULL);
-	struct proc *q = run(NULL, "step07", "-q", "--name", name, "true",
-			     NULL);
+	struct proc *q =
+	    run(NULL, "step07", "-q", "--name", name, "true", NULL);
 
 	cr_expect_eq(q->status, 125);
 	cr_expect(strstr(q->err, name) && strstr(q->err, "running"),
@@ -109,8 +116,8 @@ Test(step07, detach_returns_at_once_and_the_container_runs)
 	need_root();
 	char *name = xasprintf("bg-%d", (int)getpid());
 	struct run_opts o = {.timeout = 5};
-	struct proc *p = run(&o, "step07", "-q", "-d", "--name", name,
-			     "--net", "none", "sleep", "30", NULL);
+	struct proc *p = run(&o, "step07", "-q", "-d", "--name", name, "--net",
+			     "none", "sleep", "30", NULL);
 	pid_t pid = (pid_t)atoi(p->out);
 	char *path = record_path(name);
 
@@ -124,8 +131,7 @@ Test(step07, detach_returns_at_once_and_the_container_runs)
 	cr_expect(wait_gone(pid, 2));
 	for (int i = 0; i < 200 && access(path, F_OK) == 0; i++)
 		usleep(10000);
-	cr_expect_neq(access(path, F_OK), 0, "the supervisor removed %s",
-		      path);
+	cr_expect_neq(access(path, F_OK), 0, "the supervisor removed %s", path);
 	free(rec);
 	free(path);
 	free(name);
@@ -161,10 +167,10 @@ Test(step07, init_reaps_orphans)
 	need_root();
 	/* The orphaned sleep is re-parented to PID 1; after `exec sleep`,
 	 * only an init reaps it. */
-	struct proc *p = proc_start(
-		NULL, "step07",
-		(char *[]){"", "--init", "--net", "none", "/bin/sh", "-c",
-			   "(sleep 0.1 &); exec sleep 2", NULL});
+	struct proc *p =
+	    proc_start(NULL, "step07",
+		       (char *[]){"", "--init", "--net", "none", "/bin/sh",
+				  "-c", "(sleep 0.1 &); exec sleep 2", NULL});
 	pid_t child = proc_child(p);
 
 	cr_assert_gt(child, 0);
@@ -178,11 +184,11 @@ Test(step07, sigterm_to_the_runtime_reaches_command)
 {
 	need_root();
 	struct proc *p = proc_start(
-		NULL, "step07",
-		(char *[]){"", "-q", "--net", "none", "/bin/sh", "-c",
-			   "trap 'echo got-term; exit 3' TERM; echo ready; "
-			   "while :; do sleep 0.1; done",
-			   NULL});
+	    NULL, "step07",
+	    (char *[]){"", "-q", "--net", "none", "/bin/sh", "-c",
+		       "trap 'echo got-term; exit 3' TERM; echo ready; "
+		       "while :; do sleep 0.1; done",
+		       NULL});
 
 	cr_assert(proc_wait_out(p, "ready"));
 	proc_kill(p, SIGTERM);
@@ -194,10 +200,10 @@ Test(step07, sigterm_to_the_runtime_reaches_command)
 Test(step07, stop_timeout_ends_a_pid_1_that_ignores_sigterm)
 {
 	need_root();
-	struct proc *p = proc_start(
-		NULL, "step07",
-		(char *[]){"", "--stop-timeout", "1", "--net", "none", "sleep",
-			   "30", NULL});
+	struct proc *p =
+	    proc_start(NULL, "step07",
+		       (char *[]){"", "--stop-timeout", "1", "--net", "none",
+				  "sleep", "30", NULL});
 	pid_t child = proc_child(p);
 
 	cr_assert_gt(child, 0);
@@ -226,30 +232,29 @@ Test(step07, only_fds_0_to_2_reach_command)
 Test(step07, docker_default_capabilities_and_no_new_privs)
 {
 	need_root();
-	struct proc *p = run(NULL, "step07", "-q", "--net", "none", "/bin/sh",
-			     "-c",
-			     "grep -E '^(CapEff|CapBnd|NoNewPrivs)' "
-			     "/proc/1/status",
-			     NULL);
+	struct proc *p =
+	    run(NULL, "step07", "-q", "--net", "none", "/bin/sh", "-c",
+		"grep -E '^(CapEff|CapBnd|NoNewPrivs)' "
+		"/proc/1/status",
+		NULL);
 
 	cr_expect_eq(p->status, 0);
 	/* chown dac_override fowner fsetid kill setgid setuid setpcap
 	 * net_bind_service net_raw sys_chroot audit_write setfcap */
-	cr_expect_str_eq(p->out,
-			 "CapEff:\t00000000a00425fb\n"
-			 "CapBnd:\t00000000a00425fb\n"
-			 "NoNewPrivs:\t1\n");
+	cr_expect_str_eq(p->out, "CapEff:\t00000000a00425fb\n"
+				 "CapBnd:\t00000000a00425fb\n"
+				 "NoNewPrivs:\t1\n");
 	proc_free(p);
 }
 
 Test(step07, proc_is_masked_and_proc_sys_read_only)
 {
 	need_root();
-	char *cmd = xasprintf(
-		"%swc -c < /proc/timer_list; "
-		"echo 1 > /proc/sys/kernel/ns_last_pid 2>/dev/null || "
-		"echo sys-ro; cat /proc/kcore 2>/dev/null | wc -c",
-		guard("pid"));
+	char *cmd =
+	    xasprintf("%swc -c < /proc/timer_list; "
+		      "echo 1 > /proc/sys/kernel/ns_last_pid 2>/dev/null || "
+		      "echo sys-ro; cat /proc/kcore 2>/dev/null | wc -c",
+		      guard("pid"));
 	struct proc *p = run(NULL, "step07", "-q", "--net", "none", "/bin/sh",
 			     "-c", cmd, NULL);
 
@@ -263,10 +268,9 @@ Test(step07, new_session_and_cwd_inside_the_rootfs)
 {
 	need_root();
 	struct run_opts o = {.dir = "/usr/share/doc"};
-	struct proc *p = run(&o, "step07", "-q", "--net", "none", "/bin/sh",
-			     "-c",
-			     "cut -d' ' -f6 /proc/1/stat; readlink /proc/1/cwd",
-			     NULL);
+	struct proc *p =
+	    run(&o, "step07", "-q", "--net", "none", "/bin/sh", "-c",
+		"cut -d' ' -f6 /proc/1/stat; readlink /proc/1/cwd", NULL);
 
 	cr_expect_eq(p->status, 0);
 	cr_expect_str_eq(p->out, "1\n/\n",
@@ -279,7 +283,8 @@ Test(step07, pidfile_holds_the_host_pid)
 	need_root();
 	char *file = xasprintf("/tmp/nsw-pidfile-%d", (int)getpid());
 	struct run_opts o = {.keep_stdin = true};
-	struct proc *p = proc_start(&o, "step07",
+	struct proc *p =
+	    proc_start(&o, "step07",
 		       (char *[]){"", "--pidfile", file, "--net", "none",
 				  "/bin/sh", "-c", "echo ready; read x", NULL});
 	cr_assert(proc_wait_out(p, "ready"));
@@ -303,8 +308,8 @@ Test(step07, pidfile_holds_the_host_pid)
 Test(step07, exec_failure_is_one_line_and_127)
 {
 	need_root();
-	struct proc *p = run(NULL, "step07", "-q", "--net", "none",
-			     "/no/such/cmd", NULL);
+	struct proc *p =
+	    run(NULL, "step07", "-q", "--net", "none", "/no/such/cmd", NULL);
 
 	cr_expect_eq(p->status, 127);
 	cr_expect_str_eq(p->err,
@@ -321,13 +326,13 @@ Test(step07, bad_names_and_timeouts_are_125)
 	memset(long_name, 'n', 65);
 	long_name[65] = '\0';
 	const char *bad[][2] = {
-		{"--name", ""},		{"--name", "a/b"},
-		{"--name", ".."},	{"--name", long_name},
-		{"--stop-timeout", "x"}, {"--stop-timeout", "-1"},
+	    {"--name", ""},	     {"--name", "a/b"},
+	    {"--name", ".."},	     {"--name", long_name},
+	    {"--stop-timeout", "x"}, {"--stop-timeout", "-1"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct proc *p = run(NULL, "step07", bad[i][0], bad[i][1],
-				     "true", NULL);
+		struct proc *p =
+		    run(NULL, "step07", bad[i][0], bad[i][1], "true", NULL);
 		cr_expect_eq(p->status, 125, "%s '%s'", bad[i][0], bad[i][1]);
 		cr_expect(strstr(p->err, "step07: "), "a message");
 		cr_expect_null(strstr(p->err, "child PID"));

@@ -58,10 +58,10 @@ Test(step08, cgroup_namespace_root_is_the_containers_cgroup)
 	need_root();
 	struct run_opts o = {.keep_stdin = true};
 	struct proc *p = proc_start(
-		&o, "step08",
-		(char *[]){"", "--pids", "50", "--net", "none", "/bin/sh", "-c",
-			   "grep -v ':/$' /proc/self/cgroup; echo ready; read x",
-			   NULL});
+	    &o, "step08",
+	    (char *[]){"", "--pids", "50", "--net", "none", "/bin/sh", "-c",
+		       "grep -v ':/$' /proc/self/cgroup; echo ready; read x",
+		       NULL});
 
 	cr_assert(proc_wait_out(p, "ready"), "%s", p->err);
 	pid_t child = proc_child(p);
@@ -71,8 +71,9 @@ Test(step08, cgroup_namespace_root_is_the_containers_cgroup)
 	cr_expect_eq(access(dir, F_OK), 0, "%s exists while it runs", dir);
 	proc_write(p, "\n");
 	cr_expect_eq(proc_finish(p), 0);
-	cr_expect_str_eq(p->out, "ready\n", "every line of /proc/self/cgroup "
-					    "ends in ':/'");
+	cr_expect_str_eq(p->out, "ready\n",
+			 "every line of /proc/self/cgroup "
+			 "ends in ':/'");
 	cr_expect_neq(access(dir, F_OK), 0, "%s removed after exit", dir);
 	free(dir);
 	proc_free(p);
@@ -100,7 +101,8 @@ Test(step08, pids_limit_stops_a_fork_bomb)
 	cr_expect_lt(last, 20, "%d forks succeeded under --pids 20", last);
 	cr_expect_geq(last, 5, "the loop ran: %s", p->err);
 	usleep(300000);
-	cr_expect_lt(nprocs(), before + 10, "the host's process count recovers");
+	cr_expect_lt(nprocs(), before + 10,
+		     "the host's process count recovers");
 	proc_free(p);
 }
 
@@ -138,7 +140,8 @@ static double cpu_seconds(pid_t pid)
 
 	/* fields 14 and 15, after "pid (comm) state" */
 	if (r)
-		sscanf(r + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+		sscanf(r + 2,
+		       "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
 		       &utime, &stime);
 	free(path);
 	free(s);
@@ -148,10 +151,10 @@ static double cpu_seconds(pid_t pid)
 Test(step08, cpus_limit_bounds_a_busy_loop)
 {
 	need_root();
-	struct proc *p = proc_start(
-		NULL, "step08",
-		(char *[]){"", "--cpus", "0.2", "--net", "none", "/bin/sh",
-			   "-c", "while :; do :; done", NULL});
+	struct proc *p = proc_start(NULL, "step08",
+				    (char *[]){"", "--cpus", "0.2", "--net",
+					       "none", "/bin/sh", "-c",
+					       "while :; do :; done", NULL});
 	pid_t child = proc_child(p);
 
 	cr_assert_gt(child, 0, "%s", p->err);
@@ -169,10 +172,10 @@ Test(step08, cpus_limit_bounds_a_busy_loop)
 Test(step08, stale_cgroup_of_a_killed_runtime_is_swept)
 {
 	need_root();
-	struct proc *p = proc_start(
-		NULL, "step08",
-		(char *[]){"", "--pids", "10", "--net", "none", "/bin/sh", "-c",
-			   "echo ready; sleep 30", NULL});
+	struct proc *p = proc_start(NULL, "step08",
+				    (char *[]){"", "--pids", "10", "--net",
+					       "none", "/bin/sh", "-c",
+					       "echo ready; sleep 30", NULL});
 	cr_assert(proc_wait_out(p, "ready"), "%s", p->err);
 	pid_t child = proc_child(p);
 	char *dir = cg_dir(p->pid, "pids");
@@ -211,11 +214,11 @@ Test(step08, v2_limits_are_written)
 		skip_env("cgroup v2 is not this host's layout (hybrid or v1): "
 			 "the v2 path runs where /sys/fs/cgroup is cgroup2");
 	struct run_opts o = {.keep_stdin = true};
-	struct proc *p = proc_start(
-		&o, "step08",
-		(char *[]){"", "--memory", "32m", "--pids", "20", "--cpus",
-			   "0.5", "--net", "none", "/bin/sh", "-c",
-			   "echo ready; read x", NULL});
+	struct proc *p =
+	    proc_start(&o, "step08",
+		       (char *[]){"", "--memory", "32m", "--pids", "20",
+				  "--cpus", "0.5", "--net", "none", "/bin/sh",
+				  "-c", "echo ready; read x", NULL});
 
 	cr_assert(proc_wait_out(p, "ready"), "%s", p->err);
 	char *dir = cg_dir(p->pid, "");
@@ -245,15 +248,23 @@ Test(step08, invalid_limits_are_125)
 {
 	need_root();
 	const char *bad[][2] = {
-		{"--memory", "0"},	{"--memory", "-1m"},  {"--memory", "1x"},
-		{"--memory", ""},	{"--memory", "99999999999999g"},
-		{"--pids", "0"},	{"--pids", "-5"},     {"--pids", "ten"},
-		{"--cpus", "0"},	{"--cpus", "-0.5"},   {"--cpus", "nan"},
-		{"--cpus", "1e9"},	{"--cpus", "abc"},
+	    {"--memory", "0"},
+	    {"--memory", "-1m"},
+	    {"--memory", "1x"},
+	    {"--memory", ""},
+	    {"--memory", "99999999999999g"},
+	    {"--pids", "0"},
+	    {"--pids", "-5"},
+	    {"--pids", "ten"},
+	    {"--cpus", "0"},
+	    {"--cpus", "-0.5"},
+	    {"--cpus", "nan"},
+	    {"--cpus", "1e9"},
+	    {"--cpus", "abc"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct proc *p = run(NULL, "step08", bad[i][0], bad[i][1],
-				     "true", NULL);
+		struct proc *p =
+		    run(NULL, "step08", bad[i][0], bad[i][1], "true", NULL);
 		cr_expect_eq(p->status, 125, "%s '%s'", bad[i][0], bad[i][1]);
 		cr_expect(strstr(p->err, "step08: "), "a message");
 		cr_expect_null(strstr(p->err, "child PID"));
