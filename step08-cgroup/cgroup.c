@@ -398,6 +398,7 @@ static int create_v1(struct cgroup *cg, const char *name,
 
 int cg_create(struct cgroup *cg, const char *name, const struct limits *lim)
 {
+	char path[CG_PATH_MAX];
 	int rc, err;
 
 	memset(cg, 0, sizeof(*cg));
@@ -416,7 +417,9 @@ int cg_create(struct cgroup *cg, const char *name, const struct limits *lim)
 	rc = cg->v2 ? create_v2(cg, name, lim) : create_v1(cg, name, lim);
 	if (rc == -1) {
 		err = errno;
+		memcpy(path, cg->failed, CG_PATH_MAX);
 		cg_destroy(cg); /* touches only what make_dirs() filled in */
+		memcpy(cg->failed, path, CG_PATH_MAX);
 		errno = err;
 		return -1;
 	}
@@ -424,17 +427,17 @@ int cg_create(struct cgroup *cg, const char *name, const struct limits *lim)
 	return 0;
 }
 
-int cg_add_pid(const struct cgroup *cg, pid_t pid)
+int cg_add_pid(struct cgroup *cg, pid_t pid)
 {
-	char path[CG_PATH_MAX], val[24];
+	char val[24];
 
 	if (snprintf(val, sizeof(val), "%d", (int)pid) >= (int)sizeof(val))
 		return fail(EOVERFLOW);
 	if (cg->v2)
-		return write_at(path, cg->path, "cgroup.procs", val);
+		return write_at(cg->failed, cg->path, "cgroup.procs", val);
 	for (int i = 0; i < CG_NCTRL; i++)
 		if (cg->v1[i][0] &&
-		    write_at(path, cg->v1[i], "cgroup.procs", val) == -1)
+		    write_at(cg->failed, cg->v1[i], "cgroup.procs", val) == -1)
 			return -1;
 	return 0;
 }
@@ -495,17 +498,18 @@ static int drain(const char *dir, int v2)
 }
 
 /* Empty and rmdir DIR, then its parent nsworkshop/ if we were its last child
- * (rmdir fails with EBUSY otherwise, which is fine). DIR becomes "". */
-static int remove_cgroup(char *dir, int v2)
+ * (rmdir fails with EBUSY otherwise, which is fine). DIR becomes "". On
+ * failure DIR is copied to FAILED. */
+static int remove_cgroup(char *dir, int v2, char *failed)
 {
 	char *slash;
 
 	if (!dir[0])
 		return 0;
-	if (drain(dir, v2) == -1)
+	if (drain(dir, v2) == -1 || (rmdir(dir) == -1 && errno != ENOENT)) {
+		memcpy(failed, dir, CG_PATH_MAX);
 		return -1;
-	if (rmdir(dir) == -1 && errno != ENOENT)
-		return -1;
+	}
 	if ((slash = strrchr(dir, '/'))) {
 		*slash = '\0';
 		rmdir(dir);
@@ -518,10 +522,10 @@ int cg_destroy(struct cgroup *cg)
 {
 	int err = 0;
 
-	if (remove_cgroup(cg->path, 1) == -1)
+	if (remove_cgroup(cg->path, 1, cg->failed) == -1)
 		err = errno;
 	for (int i = 0; i < CG_NCTRL; i++)
-		if (remove_cgroup(cg->v1[i], 0) == -1 && !err)
+		if (remove_cgroup(cg->v1[i], 0, cg->failed) == -1 && !err)
 			err = errno;
 	errno = err;
 	return err ? -1 : 0;

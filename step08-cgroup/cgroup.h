@@ -72,13 +72,15 @@ int cg_detect(void);
  * cg->failed names the file. On failure nothing created is left behind. */
 int cg_create(struct cgroup *cg, const char *name, const struct limits *lim);
 
-/* Move PID (a host PID) into the cgroup: one write per v1 hierarchy. */
-int cg_add_pid(const struct cgroup *cg, pid_t pid);
+/* Move PID (a host PID) into the cgroup: one write per v1 hierarchy. On
+ * failure cg->failed names the cgroup.procs file. */
+int cg_add_pid(struct cgroup *cg, pid_t pid);
 
 /* Kill everything in the cgroup (waiting at most ~2 s per hierarchy for
  * the processes to die), then remove it, and nsworkshop/ if it is empty.
  * The caller must not be inside it. Safe to call twice or after a failed
- * cg_create; on EBUSY a later call may retry. */
+ * cg_create; on EBUSY a later call may retry. On failure cg->failed names
+ * the directory that is left. */
 int cg_destroy(struct cgroup *cg);
 
 /* Remove nsworkshop/PREFIX-<pid> cgroups left empty by a runtime <pid> that
