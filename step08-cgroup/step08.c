@@ -361,6 +361,12 @@ static int parse_limit(int opt, const char *arg, struct limits *lim)
 		rc = parse_count(arg, &lim->pids);
 	else
 		rc = parse_cpus(arg, &lim->cpus);
+	/* Like Docker: below 6 MiB even exec cannot fit, and the OOM killer
+	 * would end the container before COMMAND starts. */
+	if (rc == 0 && opt == OPT_MEMORY && lim->memory < 6 * 1024 * 1024) {
+		msg("--memory %s: the minimum is 6m", arg);
+		return -1;
+	}
 	if (rc == 0)
 		return 0;
 	msg("%s %s: %s",

@@ -248,19 +248,13 @@ Test(step08, invalid_limits_are_125)
 {
 	need_root();
 	const char *bad[][2] = {
-	    {"--memory", "0"},
-	    {"--memory", "-1m"},
-	    {"--memory", "1x"},
-	    {"--memory", ""},
-	    {"--memory", "99999999999999g"},
-	    {"--pids", "0"},
-	    {"--pids", "-5"},
-	    {"--pids", "ten"},
-	    {"--cpus", "0"},
-	    {"--cpus", "-0.5"},
-	    {"--cpus", "nan"},
-	    {"--cpus", "1e9"},
-	    {"--cpus", "abc"},
+	    {"--memory", "0"},	{"--memory", "-1m"},
+	    {"--memory", "1x"}, {"--memory", "4k"},
+	    {"--memory", ""},	{"--memory", "99999999999999g"},
+	    {"--pids", "0"},	{"--pids", "-5"},
+	    {"--pids", "ten"},	{"--cpus", "0"},
+	    {"--cpus", "-0.5"}, {"--cpus", "nan"},
+	    {"--cpus", "1e9"},	{"--cpus", "abc"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct proc *p =
