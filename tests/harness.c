@@ -20,6 +20,10 @@
 
 #define EXEC_FAILED 254
 
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
 /* Process groups started by this test, killed when the worker exits even
  * after a failed assertion (which leaves the test body early). */
 static pid_t started[64];
@@ -88,6 +92,8 @@ static void child_exec(const struct run_opts *o, const char *path,
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (dup2(in, 0) == -1 || dup2(out, 1) == -1 || dup2(err, 2) == -1)
 		_exit(EXEC_FAILED);
+	/* Criterion's worker leaves descriptors open: only ours pass on. */
+	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 	for (const int *fd = o->keep_fds; fd && *fd >= 0; fd++)
 		fcntl(*fd, F_SETFD, 0);
 	if (o->dir && chdir(o->dir) == -1)
