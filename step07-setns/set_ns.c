@@ -407,6 +407,13 @@ static int read_record(struct ctx *c, unsigned long long *start)
 
 	if (read_small(AT_FDCWD, c->path, buf, sizeof(buf)) < 0)
 		return fail(c, errno == ENOENT ? "none" : "read", c->path);
+	/* A runtime reserves the name before the container runs: only
+	 * runtime= lines then (state.c). */
+	if (strncmp(buf, "pid=", 4) != 0 && !strstr(buf, "\npid=") &&
+	    strstr(buf, "runtime=")) {
+		errno = EAGAIN;
+		return fail(c, "starting", c->path);
+	}
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		if (strncmp(line, "pid=", 4) == 0 &&
@@ -694,6 +701,12 @@ static int report(const struct ctx *c, int err)
 
 	if (strcmp(c->call, "stale") == 0) {
 		msg("no container named %s (stale record removed)", c->obj);
+		return EXIT_RUNTIME;
+	}
+	if (strcmp(c->call, "starting") == 0) {
+		msg("container %s has no PID yet: it is starting (try again) "
+		    "or its runtime was killed",
+		    c->name);
 		return EXIT_RUNTIME;
 	}
 	if (strcmp(c->call, "nsfs") == 0) {
