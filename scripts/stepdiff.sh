@@ -15,11 +15,12 @@ for f in "$cur"/*; do
 	old="$prev/$base"
 	case "$base" in "step$n".*) old="$prev/$(basename "$prev" | cut -d- -f1).${base#*.}" ;; esac
 	[ -e "$old" ] || old=/dev/null
-	diff -u "$old" "$f" || rc=$?
+	# labels instead of timestamps: the same diff on every checkout
+	diff -u --label "$old" --label "$f" "$old" "$f" || rc=$?
 done
 for f in "$prev"/*; do
 	base=$(basename "$f")
 	case "$base" in step*.*) continue ;; esac
-	[ -e "$cur/$base" ] || diff -u "$f" /dev/null || rc=$?
+	[ -e "$cur/$base" ] || diff -u --label "$f" --label /dev/null "$f" /dev/null || rc=$?
 done
 [ "$rc" -le 1 ]

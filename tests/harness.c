@@ -29,11 +29,24 @@
 static pid_t started[64];
 static int nstarted;
 
+/* Temporary directories of this test, removed at exit likewise. */
+static char *made_dirs[8];
+static int nmade;
+
 __attribute__((destructor)) static void kill_started(void)
 {
 	for (int i = 0; i < nstarted; i++)
 		if (started[i] > 0)
 			kill(-started[i], SIGKILL);
+	for (int i = 0; i < nmade; i++) {
+		char *cmd = NULL;
+
+		if (made_dirs[i] &&
+		    asprintf(&cmd, "rm -rf '%s'", made_dirs[i]) > 0 &&
+		    system(cmd) != 0)
+			fprintf(stderr, "harness: %s failed\n", cmd);
+		free(cmd);
+	}
 }
 
 static double now(void)
@@ -448,6 +461,8 @@ char *rootless_copy(const char *name)
 	char *root = step_path("rootfs");
 	char *cmd = xasprintf("cp '%s' '%s/' && cp -a '%s' '%s/rootfs'", bin,
 			      dir, root, dir);
+	if (nmade < 8)
+		made_dirs[nmade++] = strdup(dir);
 	cr_assert_eq(system(cmd), 0, "%s failed", cmd);
 	free(cmd);
 	free(bin);
