@@ -4,7 +4,11 @@
 #   make stepNN          one step: `make step05 && sudo ./step05`
 #   sudo make test       every Criterion suite;  make test STEP=05  one suite
 #   make diff STEP=05    the lesson: diff -u of step04 against step05
-#   make SANITIZE=1 ...  build with ASan and UBSan
+#   make SANITIZE=1 test build with ASan and UBSan into build/sanitize/bin, test that
+#   make bench           start-up latency beside unshare(1), bwrap and crun
+#   make docs            regenerate the diffs in docs/;  make check-docs  verify the docs
+#   make homework        exercise skeletons;  make grade STEP=05  grade one
+#   make doctor          preflight check;  sudo make demo  a guided tour
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -14,6 +18,12 @@ ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 BUILD   ?= build/sanitize
+# Sanitized binaries live apart, so that ./stepNN stays the plain build.
+BIN     ?= build/sanitize/bin
+# LeakSanitizer cannot attach to non-dumpable processes (set_ns, anything in
+# a new user namespace): leaks are checked by `make valgrind` instead.
+export ASAN_OPTIONS  ?= detect_leaks=0:exitcode=86
+export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1:exitcode=87
 endif
 BUILD   ?= build
 
@@ -31,13 +41,22 @@ BINARIES  := $(addprefix $(BIN)/,$(STEPS) $(if $(HAS_SETNS),set_ns))
 # STEP=05 -> step05
 STEP_NAME = $(if $(STEP),step$(patsubst step%,%,$(STEP)))
 
-.PHONY: all rootfs deps test test-build diff clean format format-check help
+.PHONY: all rootfs deps test test-build diff clean format format-check help \
+	bench docs check-docs
 
-all: $(BINARIES) rootfs
+all: $(BINARIES) rootfs $(if $(filter-out .,$(BIN)),$(BIN)/rootfs)
+
+# Binaries built elsewhere find the rootfs beside them.
+ifneq ($(BIN),.)
+$(BIN)/rootfs: | rootfs/bin/busybox
+	@mkdir -p $(BIN)
+	ln -sfn $(abspath rootfs) $@
+endif
 
 # One rule per step: every .c of the directory but set_ns.c is the runtime.
 define step_rule
 $(BIN)/$(1): $$(wildcard $(SRC)/$(2)/*.c $(SRC)/$(2)/*.h)
+	@mkdir -p $(BIN)
 	$$(CC) $$(CPPFLAGS) $$(CFLAGS) -o $$@ $$(filter-out %/set_ns.c,$$(wildcard $(SRC)/$(2)/*.c)) $$(LDFLAGS)
 ifneq ($(BIN),.)
 $(1): $(BIN)/$(1)
@@ -46,6 +65,7 @@ endef
 $(foreach d,$(STEP_DIRS),$(eval $(call step_rule,$(firstword $(subst -, ,$(d))),$(d))))
 
 $(BIN)/set_ns: $(HAS_SETNS)
+	@mkdir -p $(BIN)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
 rootfs: rootfs/bin/busybox
@@ -70,13 +90,28 @@ test-build: $(TEST_BIN)
 TEST_FILTER = $(if $(STEP),--filter='$(STEP_NAME)*/*')
 test:
 	@scripts/deps.sh check
+	@$(if $(wildcard scripts/doctor.sh),scripts/doctor.sh --quiet)
 	@$(MAKE) --no-print-directory all test-build
-	timeout 900 $(TEST_BIN) --jobs=$(TEST_JOBS) $(TEST_FILTER) $(TEST_ARGS)
+	$(if $(filter-out .,$(BIN)),STEPS_DIR=$(BIN)) timeout 900 $(TEST_BIN) \
+		--jobs=$(TEST_JOBS) $(TEST_FILTER) $(TEST_ARGS)
 
 # ---------------------------------------------------------------- lesson ---
 diff:
 	@test -n "$(STEP)" || { echo "usage: make diff STEP=05" >&2; exit 2; }
 	@scripts/stepdiff.sh $(STEP_NAME)
+
+# ----------------------------------------------------------------- bench ---
+bench: all
+	bench/run.sh
+
+# ------------------------------------------------------------------ docs ---
+# The diffs embedded in docs/NN-*.md come from the sources: `make docs`
+# regenerates them, `make check-docs` fails when they (or a runnable block,
+# a transcript's commands, a translation) went stale.
+docs:
+	@scripts/docs.sh update
+check-docs: all
+	@scripts/docs.sh check
 
 # ------------------------------------------------------------------ style --
 FORMAT_SRCS = $(wildcard step*/*.c step*/*.h tests/*.c tests/*.h bench/*.c)
@@ -90,3 +125,6 @@ clean:
 
 help:
 	@sed -n 's/^#   //p' Makefile
+
+# Homework, reliability tooling, doctor and demo.
+-include mk/homework.mk mk/reliability.mk mk/experience.mk

@@ -1,9 +1,10 @@
 #!/bin/bash
 # Keep the docs honest.
 #   scripts/docs.sh update   regenerate the diffs embedded in docs/NN-*.md
-#                            (between <!-- diff:begin stepNN --> and
-#                            <!-- diff:end -->) from the step sources, and the
-#                            source hashes of the translations
+#                            and docs/zh/NN-*.md (between <!-- diff:begin
+#                            stepNN --> and <!-- diff:end -->) from the sources
+#   scripts/docs.sh translated docs/zh/X.md
+#                            record that the translation matches docs/X.md now
 #   scripts/docs.sh check    fail when an embedded diff no longer matches the
 #                            sources, when a ```sh runnable block fails, when
 #                            a transcript's commands no longer run, or when a
@@ -88,7 +89,11 @@ run_transcripts() {
 	done <"$file"
 }
 
-hash_of() { sha256sum "$1" | cut -c1-16; }
+# The hash of a chapter's prose: generated diff blocks left out, so that a
+# change of the sources alone does not call for a new translation.
+hash_of() {
+	sed '/^<!-- diff:begin /,/^<!-- diff:end -->/d' "$1" | sha256sum | cut -c1-16
+}
 
 # docs/zh/X.md starts with <!-- source: X.md HASH -->, the hash of the
 # English chapter it translates.
@@ -106,16 +111,23 @@ check_translation() {
 chapters=$(ls docs/[0-9][0-9]-*.md 2>/dev/null)
 case "$mode" in
 update)
-	for f in $chapters; do
+	for f in $chapters docs/zh/[0-9][0-9]-*.md; do
+		[ -e "$f" ] || continue
 		render_diffs "$f" >"$f.new" && mv "$f.new" "$f"
 	done
-	for zh in docs/zh/*.md; do
-		[ -e "$zh" ] || continue
-		en="docs/$(basename "$zh")"
-		[ -e "$en" ] || continue
-		sed -i "1s/^<!-- source: .* -->\$/<!-- source: $(basename "$en") $(hash_of "$en") -->/" "$zh"
-	done
-	echo "docs: diffs and translation hashes updated"
+	echo "docs: embedded diffs updated"
+	;;
+translated)
+	# after updating docs/zh/X.md to match docs/X.md
+	zh=${2:?usage: scripts/docs.sh translated docs/zh/X.md}
+	en="docs/$(basename "$zh")"
+	line="<!-- source: $(basename "$en") $(hash_of "$en") -->"
+	if head -n1 "$zh" | grep -q '^<!-- source: '; then
+		sed -i "1s/^<!-- source: .* -->\$/$line/" "$zh"
+	else
+		sed -i "1i $line" "$zh"
+	fi
+	echo "docs: $zh marked as translating $en"
 	;;
 check)
 	for f in $chapters; do
@@ -138,7 +150,7 @@ check)
 	exit $fail
 	;;
 *)
-	echo "usage: scripts/docs.sh update|check" >&2
+	echo "usage: scripts/docs.sh update|check|translated FILE" >&2
 	exit 2
 	;;
 esac
