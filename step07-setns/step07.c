@@ -473,8 +473,9 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		cfg->net = NET_NONE;
 	if (cfg->net == NET_VETH && cfg->rootless) {
 		msg("--net veth needs root (a veth pair is made in the host's "
-		    "network namespace): run with sudo, use --net none, or see "
-		    "step07 for rootless containers");
+		    "network namespace): run with sudo, or use --net none (the "
+		    "default without root; slirp4netns or pasta give rootless "
+		    "containers a network)");
 		return -1;
 	}
 	return resolve_rootfs(rootfs, cfg->rootfs) == 0 ? 0 : -1;
@@ -754,6 +755,7 @@ static int net_setup_host(struct config *cfg, pid_t child, struct go_msg *go,
 			  const char **what)
 {
 	int lock, nl = -1, rc = -1, in_use;
+	char name[IF_NAMESIZE];
 
 	*what = "lock "
 		"/run/nsworkshop/net.lock";
@@ -780,12 +782,15 @@ static int net_setup_host(struct config *cfg, pid_t child, struct go_msg *go,
 		if (net_pick_subnet(nl, &go->gw, &go->addr, &go->prefix) == -1)
 			goto out;
 	}
-	snprintf(cfg->host_if, sizeof(cfg->host_if), "nsw%d", (int)child);
-	trace("RTM_NEWLINK veth %s <-> eth0 in the namespace of %d",
-	      cfg->host_if, (int)child);
+	snprintf(name, sizeof(name), "nsw%d", (int)child);
+	trace("RTM_NEWLINK veth %s <-> eth0 in the namespace of %d", name,
+	      (int)child);
 	*what = "create the veth pair (RTM_NEWLINK)";
-	if (net_veth_create(nl, cfg->host_if, "eth0", child) == -1)
+	if (net_veth_create(nl, name, "eth0", child) == -1)
 		goto out;
+	/* Ours from now on, for cleanup to delete; not before: a link of that
+	 * name that we failed to create (EEXIST) belongs to someone else. */
+	memcpy(cfg->host_if, name, sizeof(name));
 	trace("RTM_NEWADDR %s %s/%d, RTM_NEWLINK up", cfg->host_if,
 	      inet_ntoa(go->gw), go->prefix);
 	*what = "address the host end (RTM_NEWADDR)";
@@ -978,14 +983,6 @@ static pid_t start_child(struct config *cfg, int *go_fd)
 
 	if (cfg->net == NET_VETH || cfg->net == NET_NONE)
 		flags |= CLONE_NEWNET;
-	/* Docker's --net container:ID. A child in a new user namespace has no
-	 * privilege over a network namespace owned by another one, so we join
-	 * it here, before clone, and the child inherits it. */
-	if (stack && cfg->net == NET_CONTAINER) {
-		trace("setns(%lu, CLONE_NEWNET)", cfg->net_ino);
-		if (setns(cfg->net_fd, CLONE_NEWNET) == -1)
-			return -1;
-	}
 	pid = stack ? clone(child_main, stack, flags, cfg) : -1;
 	trace("clone(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS "
 	      "| CLONE_NEWIPC "
@@ -1263,6 +1260,24 @@ static void container_started(const struct config *cfg, pid_t pid,
 /* The container's host PID, read by the signal relay (init.c). */
 static volatile pid_t container_pid;
 
+/* Docker's --net container:ID. A child in a new user namespace has no
+ * privilege over a network namespace owned by another one, so we join it
+ * here, before clone, and the child inherits it. */
+static int net_join(const struct config *cfg)
+{
+	if (cfg->net != NET_CONTAINER)
+		return 0;
+	trace("setns(%lu, CLONE_NEWNET)", cfg->net_ino);
+	if (setns(cfg->net_fd, CLONE_NEWNET) == -1) {
+		msg("setns(--net container:PID): %s%s", strerror(errno),
+		    errno == EPERM ? " (joining another network namespace "
+				     "needs root)"
+				   : "");
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg = {.net_fd = -1};
@@ -1285,6 +1300,10 @@ int main(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 
+	if (net_join(&cfg) == -1) {
+		cleanup(&cfg);
+		return EXIT_RUNTIME;
+	}
 	pid = start_child(&cfg, &go_fd);
 	if (pid == -1) {
 		int err = errno;
