@@ -139,6 +139,10 @@ static void *stack_alloc(size_t size)
 	long page = sysconf(_SC_PAGESIZE);
 	char *base;
 
+	/* step01 { mmap SIZE bytes PROT_READ|PROT_WRITE, MAP_PRIVATE|
+	 * MAP_ANONYMOUS|MAP_STACK; mprotect the lowest page PROT_NONE (a guard
+	 * page: an overflow faults); return the TOP, base + size. On failure
+	 * return NULL with errno set (munmap first if mprotect failed). */
 	base = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (base == MAP_FAILED)
@@ -153,13 +157,17 @@ static void *stack_alloc(size_t size)
 	/* mmap returns page-aligned memory, so the top is 16-byte aligned as
 	 * the x86-64 and arm64 ABIs require. */
 	return base + size;
+	/* } step01, skeleton: return NULL; */
 }
 
 /* Map an execve errno to Docker's exit status. */
 static int exec_status(int err)
 {
+	/* step01 { ENOENT or ENOTDIR: not found (127); anything else: cannot
+	 * execute (126) */
 	return err == ENOENT || err == ENOTDIR ? EXIT_NOT_FOUND
 					       : EXIT_CANNOT_EXEC;
+	/* } step01, skeleton: return EXIT_RUNTIME; */
 }
 
 /*
@@ -171,6 +179,10 @@ static int child_main(void *arg)
 	struct config *cfg = arg;
 	char go;
 
+	/* step01 { prctl(PR_SET_PDEATHSIG, SIGKILL) so the child dies with the
+	 * runtime; close our copy of the pipe's write end (sync_fd[1]), read
+	 * the one-byte "go" from sync_fd[0] (EOF: the runtime died first: say
+	 * so and return EXIT_RUNTIME), close sync_fd[0] */
 	/* Die with the runtime: SIGKILL as soon as the parent exits. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1) {
 		msg("prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
@@ -184,13 +196,18 @@ static int child_main(void *arg)
 		return EXIT_RUNTIME;
 	}
 	close(cfg->sync_fd[0]);
+	/* } step01 */
 
+	/* step01 { execvp(3) COMMAND (cfg->argv); it returns only on failure:
+	 * save errno, print "execvp(COMMAND): <strerror>", return
+	 * exec_status() of the saved errno */
 	trace("execvp(%s)", cfg->argv[0]);
 	execvp(cfg->argv[0], cfg->argv);
 	int err = errno;
 
 	msg("execvp(%s): %s", cfg->argv[0], strerror(err));
 	return exec_status(err);
+	/* } step01, skeleton: return EXIT_RUNTIME; */
 }
 
 /* Start the child; returns its PID, or -1 with errno set. */
@@ -206,7 +223,11 @@ static pid_t start_child(struct config *cfg, int *go_fd)
 	stack = stack_alloc(STACK_SIZE);
 	/* SIGCHLD: the signal the kernel sends us when the child ends; with
 	 * it, waitpid(2) treats the child like one made by fork(2). */
+	/* step01 { clone(2) child_main on STACK (its top) with SIGCHLD as the
+	 * termination signal and cfg as its argument; pid = -1 when there is
+	 * no stack */
 	pid = stack ? clone(child_main, stack, SIGCHLD, cfg) : -1;
+	/* } step01, skeleton: pid = -1, errno = ENOSYS; */
 	trace("clone(SIGCHLD) = %d", (int)pid);
 	if (pid == -1) {
 		int saved = errno;
@@ -226,6 +247,9 @@ static int wait_child(pid_t pid)
 {
 	int status;
 
+	/* step01 { waitpid(2) for PID, again on EINTR (any other error: print
+	 * it, return EXIT_RUNTIME); then Docker's status: 128 + N if it was
+	 * killed by signal N (WIFSIGNALED, WTERMSIG), else WEXITSTATUS */
 	while (waitpid(pid, &status, 0) == -1) {
 		if (errno != EINTR) {
 			msg("waitpid(%d): %s", (int)pid, strerror(errno));
@@ -235,6 +259,7 @@ static int wait_child(pid_t pid)
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
+	/* } step01, skeleton: return EXIT_RUNTIME; */
 }
 
 int main(int argc, char **argv)

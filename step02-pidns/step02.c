@@ -208,9 +208,15 @@ static pid_t start_child(struct config *cfg, int *go_fd)
 	/* SIGCHLD: the signal the kernel sends us when the child ends; with
 	 * it, waitpid(2) treats the child like one made by fork(2).
 	 * CLONE_NEWPID: the child is PID 1 of a new PID namespace. */
+	/* step02 { add CLONE_NEWPID to clone's flags: the child becomes
+	 * PID 1 of a new PID namespace (and trace the flags you pass) */
 	pid = stack ? clone(child_main, stack, CLONE_NEWPID | SIGCHLD, cfg)
 		    : -1;
 	trace("clone(CLONE_NEWPID | SIGCHLD) = %d", (int)pid);
+	/* } step02, skeleton:
+	 * pid = stack ? clone(child_main, stack, SIGCHLD, cfg) : -1;
+	 * trace("clone(SIGCHLD) = %d", (int)pid);
+	 */
 	if (pid == -1) {
 		int saved = errno;
 
@@ -253,16 +259,23 @@ static unsigned long ns_inode(const char *pid, const char *ns)
 	char path[64];
 	struct stat st;
 
+	/* step02 { stat(2) "/proc/PID/ns/NS" (PID may be "self") and return
+	 * its inode number, st_ino; 0 when the path is too long (check
+	 * snprintf) or stat fails */
 	if (snprintf(path, sizeof(path), "/proc/%s/ns/%s", pid, ns) >=
 	    (int)sizeof(path))
 		return 0;
 	return stat(path, &st) == 0 ? (unsigned long)st.st_ino : 0;
+	/* } step02, skeleton: return 0; */
 }
 
 static void print_ns_table(pid_t child)
 {
 	char pid[16];
 
+	/* step02 { -v: a header line "namespace host container", then one
+	 * line per ns_names[] entry with our inode ("self"), the child's
+	 * inode and "same" or "NEW": msg("%-9s %-12lu %-12lu %s", ...) */
 	snprintf(pid, sizeof(pid), "%d", (int)child);
 	msg("%-9s %-12s %-12s", "namespace", "host", "container");
 	for (size_t i = 0; i < sizeof(ns_names) / sizeof(ns_names[0]); i++) {
@@ -272,6 +285,7 @@ static void print_ns_table(pid_t child)
 		msg("%-9s %-12lu %-12lu %s", ns_names[i], host, cont,
 		    host == cont ? "same" : "NEW");
 	}
+	/* } step02 */
 }
 
 int main(int argc, char **argv)
@@ -289,10 +303,14 @@ int main(int argc, char **argv)
 	if (pid == -1) {
 		int err = errno;
 
+		/* step02 { name the call and the flags, say why (strerror); on
+		 * EPERM add a hint: creating a namespace needs root (sudo), or
+		 * see step06 for user namespaces */
 		msg("clone(CLONE_NEWPID): %s%s", strerror(err),
 		    err == EPERM ? " (creating a namespace needs root: run with "
 				   "sudo, or see step06 for user namespaces)"
 				 : "");
+		/* } step02, skeleton: msg("clone: %s", strerror(err)); */
 		return EXIT_RUNTIME;
 	}
 	if (!cfg.quiet)

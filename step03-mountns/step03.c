@@ -110,6 +110,10 @@ static int resolve_rootfs(const char *arg, char out[PATH_MAX])
 	char exe[PATH_MAX], path[PATH_MAX];
 	struct stat st;
 
+	/* step03 { no ARG: use "rootfs" in the directory of the binary
+	 * (readlink /proc/self/exe); realpath(3) it into OUT and check with
+	 * stat(2) that it is a directory. On any error print one line that
+	 * names the rootfs and says why, and return -1 */
 	if (!arg) {
 		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
@@ -136,6 +140,7 @@ static int resolve_rootfs(const char *arg, char out[PATH_MAX])
 		return -1;
 	}
 	return 0;
+	/* } step03, skeleton: return 0; */
 }
 
 /* Returns 0 to run, 1 after --help, -1 on a usage error. */
@@ -226,6 +231,9 @@ static int exec_status(int err)
  */
 static int pivot_into(const char **what)
 {
+	/* step03 { sys_pivot_root(".", ".") (syscalls.h), then umount2(".",
+	 * MNT_DETACH) the old root stacked on top, then chdir("/"). Set
+	 * *what before each call so that the caller can name what failed */
 	*what = "pivot_root(rootfs) (is the rootfs on a filesystem that "
 		"cannot be pivoted, e.g. initramfs? see docs/03-mountns.md)";
 	trace("pivot_root(., .)");
@@ -237,6 +245,7 @@ static int pivot_into(const char **what)
 		return -1;
 	*what = "chdir(/)";
 	return chdir("/");
+	/* } step03, skeleton: errno = ENOSYS; return -1; */
 }
 
 /*
@@ -276,6 +285,10 @@ static int mount_one(const struct mount_entry *m)
 {
 	struct stat st;
 
+	/* step03 { mkdir targets under dev/ (on our new tmpfs); lstat(2) the
+	 * target and refuse anything but a real directory: ELOOP for a
+	 * symlink, ENOTDIR otherwise; then mount(2) M's source, target,
+	 * fstype, flags and data */
 	if (strncmp(m->target, "dev/", 4) == 0 && mkdir(m->target, 0755) == -1)
 		return -1;
 	if (lstat(m->target, &st) == -1)
@@ -286,6 +299,7 @@ static int mount_one(const struct mount_entry *m)
 	}
 	trace("mount(%s, /%s, %s)", m->source, m->target, m->fstype);
 	return mount(m->source, m->target, m->fstype, m->flags, m->data);
+	/* } step03, skeleton: errno = ENOSYS; return -1; */
 }
 
 /* The device nodes of Docker's default /dev (OCI runtime-spec). */
@@ -305,6 +319,10 @@ static const char *const dev_links[][2] = {
 
 static int make_devices(const char **what)
 {
+	/* step03 { for each devices[]: mknod(2) a character device
+	 * (S_IFCHR | 0666, makedev(major, minor)), then chmod 0666 (mknod's
+	 * mode goes through the umask); then symlink(2) each dev_links[]
+	 * pair. *what = the path being made */
 	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
 		const struct device *d = &devices[i];
 
@@ -322,6 +340,7 @@ static int make_devices(const char **what)
 			return -1;
 	}
 	return 0;
+	/* } step03, skeleton: errno = ENOSYS; return -1; */
 }
 
 /*
@@ -331,6 +350,11 @@ static int make_devices(const char **what)
  */
 static int setup_rootfs(const struct config *cfg, const char **what)
 {
+	/* step03 { first of all mount(NULL, "/", NULL, MS_REC | MS_PRIVATE)
+	 * so that no mount propagates to the host; bind-mount (MS_BIND |
+	 * MS_REC) cfg->rootfs onto itself (pivot_root wants a mount point)
+	 * and chdir into it; mount_one() each mounts[] entry; make_devices();
+	 * pivot_into(). Set *what to the step that failed */
 	/* First of all: stop propagation. On systemd hosts `/` is shared, and
 	 * a mount event under a shared mount is replayed in every peer — the
 	 * host's namespace included. MS_REC|MS_PRIVATE cuts every link. */
@@ -354,6 +378,7 @@ static int setup_rootfs(const struct config *cfg, const char **what)
 	if (make_devices(what) == -1)
 		return -1;
 	return pivot_into(what);
+	/* } step03, skeleton: return 0; */
 }
 
 /*
@@ -408,10 +433,17 @@ static pid_t start_child(struct config *cfg, int *go_fd)
 	 * it, waitpid(2) treats the child like one made by fork(2).
 	 * CLONE_NEWPID: the child is PID 1 of a new PID namespace.
 	 * CLONE_NEWNS: it starts with a copy of our mount table. */
+	/* step03 { add CLONE_NEWNS to clone's flags: the child gets a copy of
+	 * our mount table, its own from then on */
 	pid = stack ? clone(child_main, stack, CLONE_NEWPID | CLONE_NEWNS | SIGCHLD,
 				   cfg)
 		    : -1;
 	trace("clone(CLONE_NEWPID | CLONE_NEWNS | SIGCHLD) = %d", (int)pid);
+	/* } step03, skeleton:
+	 * pid = stack ? clone(child_main, stack, CLONE_NEWPID | SIGCHLD, cfg)
+	 *	    : -1;
+	 * trace("clone(CLONE_NEWPID | SIGCHLD) = %d", (int)pid);
+	 */
 	if (pid == -1) {
 		int saved = errno;
 

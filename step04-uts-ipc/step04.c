@@ -42,7 +42,10 @@
 #define PROG	   "step04"
 #define STACK_SIZE (1024 * 1024)
 /* The namespaces this step creates. */
+/* step04 { add CLONE_NEWUTS (a hostname of its own) and CLONE_NEWIPC
+ * (IPC objects of its own) to the namespaces the child gets */
 #define CLONE_FLAGS (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC)
+/* } step04, skeleton: #define CLONE_FLAGS (CLONE_NEWPID | CLONE_NEWNS) */
 
 /* Exit statuses of `docker run`, which every step follows. */
 enum {
@@ -151,6 +154,9 @@ static int valid_hostname(const char *name)
 {
 	size_t len = strlen(name);
 
+	/* step04 { 1 to HOST_NAME_MAX bytes, letters, digits, '-' and '.'
+	 * (strspn), not starting with '-' or '.'; otherwise print one line
+	 * starting "--hostname: " that says what is wrong, and return 0 */
 	if (len == 0 || len > HOST_NAME_MAX) {
 		msg("--hostname: must be 1 to %d bytes, not %zu", HOST_NAME_MAX,
 		    len);
@@ -164,6 +170,7 @@ static int valid_hostname(const char *name)
 		return 0;
 	}
 	return 1;
+	/* } step04, skeleton: return 1; */
 }
 
 /* Returns 0 to run, 1 after --help, -1 on a usage error. */
@@ -300,10 +307,13 @@ static const struct mount_entry mounts[] = {
 	 "newinstance,ptmxmode=0666,mode=0620"},
 	{"tmpfs", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 	 "mode=1777"},
+	/* step04 { an entry that mounts an "mqueue" filesystem on dev/mqueue
+	 * (MS_NOSUID | MS_NODEV | MS_NOEXEC), for POSIX message queues */
 	/* The POSIX message queues of the new IPC namespace: an mqueue mount
 	 * shows the queues of the IPC namespace of the process mounting it. */
 	{"mqueue", "dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 	 NULL},
+	/* } step04 */
 };
 
 /*
@@ -421,12 +431,15 @@ static int child_main(void *arg)
 
 	const char *what = "";
 
+	/* step04 { sethostname(2) cfg->hostname; on failure print
+	 * "sethostname(NAME): <strerror>" and return EXIT_RUNTIME */
 	/* Only the new UTS namespace sees this name; the host keeps its own. */
 	trace("sethostname(%s)", cfg->hostname);
 	if (sethostname(cfg->hostname, strlen(cfg->hostname)) == -1) {
 		msg("sethostname(%s): %s", cfg->hostname, strerror(errno));
 		return EXIT_RUNTIME;
 	}
+	/* } step04 */
 	if (setup_rootfs(cfg, &what) == -1) {
 		msg("%s: %s", what, strerror(errno));
 		return EXIT_RUNTIME;

@@ -224,6 +224,9 @@ int nl_open(void)
 	struct sockaddr_nl self = {.nl_family = AF_NETLINK};
 	int fd, saved;
 
+	/* step05 { socket(2) AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
+	 * NETLINK_ROUTE, then bind(2) it to SELF (port id 0: the kernel picks
+	 * ours); return the fd, or -1 with errno kept across close(2) */
 	/* The socket belongs to the network namespace we are in now. */
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd == -1)
@@ -235,6 +238,7 @@ int nl_open(void)
 		return -1;
 	}
 	return fd;
+	/* } step05, skeleton: return set_errno(ENOSYS); */
 }
 
 /*
@@ -264,6 +268,11 @@ int net_veth_create(int nl, const char *host_if, const char *peer_if,
 	struct rtattr *linkinfo, *data, *nest;
 	uint32_t pid = peer_pid;
 
+	/* step05 { EINVAL for a missing or too long name (IFNAMSIZ) or a bad
+	 * PID; nl_msg_init() an RTM_NEWLINK with NLM_F_CREATE | NLM_F_EXCL,
+	 * then the attributes drawn above, with nl_attr_str/nl_attr_add
+	 * (NULL data opens a nest) and nl_nest_end() from the innermost nest
+	 * out; send it with nl_request() */
 	if (!host_if || !peer_if || strnlen(host_if, IFNAMSIZ) >= IFNAMSIZ ||
 	    strnlen(peer_if, IFNAMSIZ) >= IFNAMSIZ || peer_pid <= 0)
 		return set_errno(EINVAL);
@@ -282,6 +291,7 @@ int net_veth_create(int nl, const char *host_if, const char *peer_if,
 	nl_nest_end(&m, data);
 	nl_nest_end(&m, linkinfo);
 	return nl_request(nl, &m);
+	/* } step05, skeleton: return set_errno(ENOSYS); */
 }
 
 /* RTM_NEWLINK on an existing link changes it: ifi_change says which bits of
@@ -292,6 +302,9 @@ int net_link_up(int nl, const char *ifname)
 	struct ifinfomsg *ifi;
 	int idx = ifindex(ifname);
 
+	/* step05 { -1 if IFNAME has no index; an RTM_NEWLINK (no flags) whose
+	 * ifinfomsg has AF_UNSPEC, the index, and IFF_UP in both ifi_flags and
+	 * ifi_change; nl_request() it */
 	if (idx == -1)
 		return -1;
 	ifi = nl_msg_init(&m, RTM_NEWLINK, 0, sizeof(*ifi));
@@ -300,6 +313,7 @@ int net_link_up(int nl, const char *ifname)
 	ifi->ifi_flags = IFF_UP;
 	ifi->ifi_change = IFF_UP;
 	return nl_request(nl, &m);
+	/* } step05, skeleton: return set_errno(ENOSYS); */
 }
 
 /* IFA_LOCAL is the interface's own address; IFA_ADDRESS is the other end on
@@ -312,6 +326,10 @@ int net_addr_add(int nl, const char *ifname, struct in_addr addr, int prefix)
 	struct ifaddrmsg *ifa;
 	int idx;
 
+	/* step05 { EINVAL for a prefix outside 0..32; RTM_NEWADDR with
+	 * NLM_F_CREATE | NLM_F_EXCL, an ifaddrmsg (AF_INET, the prefix,
+	 * RT_SCOPE_UNIVERSE, IFNAME's index) and ADDR as both IFA_LOCAL and
+	 * IFA_ADDRESS; nl_request() it */
 	if (prefix < 0 || prefix > 32)
 		return set_errno(EINVAL);
 	idx = ifindex(ifname);
@@ -327,6 +345,7 @@ int net_addr_add(int nl, const char *ifname, struct in_addr addr, int prefix)
 	    !nl_attr_add(&m, IFA_ADDRESS, &addr, sizeof(addr)))
 		return -1;
 	return nl_request(nl, &m);
+	/* } step05, skeleton: return set_errno(ENOSYS); */
 }
 
 /* 0.0.0.0/0 via GW. No output interface: the kernel finds it by looking GW
@@ -337,6 +356,9 @@ int net_route_default(int nl, struct in_addr gw)
 	union nl_msg m;
 	struct rtmsg *rt;
 
+	/* step05 { RTM_NEWROUTE with NLM_F_CREATE | NLM_F_EXCL; an rtmsg for
+	 * AF_INET, destination length 0, RT_TABLE_MAIN, RTPROT_BOOT,
+	 * RT_SCOPE_UNIVERSE, RTN_UNICAST; GW as RTA_GATEWAY; nl_request() */
 	rt = nl_msg_init(&m, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL,
 			 sizeof(*rt));
 	rt->rtm_family = AF_INET;
@@ -348,6 +370,7 @@ int net_route_default(int nl, struct in_addr gw)
 	if (!nl_attr_add(&m, RTA_GATEWAY, &gw, sizeof(gw)))
 		return -1;
 	return nl_request(nl, &m);
+	/* } step05, skeleton: return set_errno(ENOSYS); */
 }
 
 int net_link_del(int nl, const char *ifname)
@@ -356,12 +379,15 @@ int net_link_del(int nl, const char *ifname)
 	struct ifinfomsg *ifi;
 	int idx = ifindex(ifname);
 
+	/* step05 { -1 if IFNAME has no index; an RTM_DELLINK whose
+	 * ifinfomsg has AF_UNSPEC and the index; nl_request() it */
 	if (idx == -1)
 		return -1;
 	ifi = nl_msg_init(&m, RTM_DELLINK, 0, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = idx;
 	return nl_request(nl, &m);
+	/* } step05, skeleton: return set_errno(ENOSYS); */
 }
 
 /* Called with each configured subnet as a range [first, last], host order. */

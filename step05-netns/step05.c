@@ -215,6 +215,11 @@ static int parse_net(const char *mode, struct config *cfg)
 	struct stat st;
 	long pid;
 
+	/* step05 { MODE veth, none or host: set cfg->net. container:PID: PID
+	 * must be a number > 0; open(2) /proc/PID/ns/net O_RDONLY | O_CLOEXEC
+	 * into cfg->net_fd (a later --net closes the earlier fd), fstat it
+	 * for cfg->net_ino, set NET_CONTAINER. Anything else, or an error:
+	 * one line starting "--net MODE: ", and return -1 */
 	if (cfg->net_fd > 0)
 		close(cfg->net_fd);
 	cfg->net_fd = -1;
@@ -243,6 +248,7 @@ static int parse_net(const char *mode, struct config *cfg)
 	cfg->net = NET_CONTAINER;
 	cfg->net_ino = (unsigned long)st.st_ino;
 	return 0;
+	/* } step05, skeleton: return 0; */
 }
 
 /* Returns 0 to run, 1 after --help, -1 on a usage error. */
@@ -310,6 +316,9 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 	cfg->argv = optind < argc ? argv + optind : default_argv;
 	if (!cfg->hostname)
 		cfg->hostname = "container";
+	/* step05 { refuse --ip without --net veth, and --net veth without
+	 * root (geteuid): a veth pair is made in the host's network
+	 * namespace; hint at sudo, --net none, or step06 */
 	if (cfg->ip_prefix && cfg->net != NET_VETH) {
 		msg("--ip goes with --net veth");
 		return -1;
@@ -320,6 +329,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		    "step06 for rootless containers");
 		return -1;
 	}
+	/* } step05 */
 	return resolve_rootfs(rootfs, cfg->rootfs) == 0 ? 0 : -1;
 }
 
@@ -504,11 +514,15 @@ static int setup_rootfs(const struct config *cfg, const char **what)
  * second when the container asked for the first. */
 static struct in_addr host_address(struct in_addr ip, int prefix)
 {
+	/* step05 { the subnet's first address (network + 1; IP and the
+	 * result are in network byte order), or its second when IP is the
+	 * first */
 	uint32_t mask = htonl(~0u << (32 - prefix));
 	uint32_t first = (ip.s_addr & mask) + htonl(1);
 	struct in_addr gw = {first == ip.s_addr ? first + htonl(1) : first};
 
 	return gw;
+	/* } step05, skeleton: return ip; */
 }
 
 /*
@@ -524,6 +538,13 @@ static int net_setup_host(struct config *cfg, pid_t child, struct go_msg *go,
 {
 	int lock, nl = -1, rc = -1, in_use;
 
+	/* step05 { net_lock(); nl_open(); with --ip check that its subnet
+	 * is free (net_addr_in_use, else EADDRINUSE) and fill GO with it and
+	 * host_address(), else net_pick_subnet() into GO; name the host end
+	 * "nsw<child>" in cfg->host_if; net_veth_create() it with "eth0" in
+	 * CHILD's namespace; net_addr_add() GO's gateway to the host end and
+	 * net_link_up() it. *what = the step that failed; close nl, then the
+	 * lock, on every path (one out: label) */
 	*what = "lock " "/run/nsworkshop/net.lock";
 	lock = net_lock();
 	if (lock == -1)
@@ -566,6 +587,7 @@ out:
 		close(nl);
 	close(lock);
 	return rc;
+	/* } step05, skeleton: return 0; */
 }
 
 /*
@@ -579,6 +601,11 @@ static int net_setup_container(const struct config *cfg,
 {
 	int nl, rc = -1;
 
+	/* step05 { nl_open() (in the container's namespace now), bring lo
+	 * up; with --net veth also net_addr_add() GO's address to eth0,
+	 * bring eth0 up, then net_route_default() via GO's gateway (only
+	 * once eth0 is up: the gateway must be reachable). *what = the step
+	 * that failed; close nl on every path */
 	*what = "open a netlink socket in the container";
 	nl = nl_open();
 	if (nl == -1)
@@ -603,15 +630,19 @@ static int net_setup_container(const struct config *cfg,
 out:
 	close(nl);
 	return rc;
+	/* } step05, skeleton: return 0; */
 }
 
 /* Docker's --net container:ID: enter the network namespace of another
  * process. Everything else stays ours. */
 static int net_join(const struct config *cfg, const char **what)
 {
+	/* step05 { setns(2) cfg->net_fd with CLONE_NEWNET; *what names the
+	 * call */
 	*what = "setns(--net container:PID)";
 	trace("setns(%lu, CLONE_NEWNET)", cfg->net_ino);
 	return setns(cfg->net_fd, CLONE_NEWNET);
+	/* } step05, skeleton: return 0; */
 }
 
 /*
@@ -688,8 +719,11 @@ static pid_t start_child(struct config *cfg, int *go_fd)
 	 * (the host's) or container:PID (the child joins that one). */
 	int flags = CLONE_FLAGS | SIGCHLD;
 
+	/* step05 { add CLONE_NEWNET to the flags for --net veth and none;
+	 * not for host (the host's network) nor container:PID (joined) */
 	if (cfg->net == NET_VETH || cfg->net == NET_NONE)
 		flags |= CLONE_NEWNET;
+	/* } step05 */
 	pid = stack ? clone(child_main, stack, flags, cfg) : -1;
 	trace("clone(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC "
 	      "%s| SIGCHLD) = %d",
@@ -753,11 +787,14 @@ static void print_ns_table(pid_t child, const struct config *cfg)
 		unsigned long cont = ns_inode(pid, ns_names[i]);
 		const char *state = host == cont ? "same" : "NEW";
 
+		/* step05 { with --net container:PID the "net" row shows
+		 * cfg->net_ino and "joined" */
 		/* The child joins container:PID's namespace after "go". */
 		if (cfg->net == NET_CONTAINER && strcmp(ns_names[i], "net") == 0) {
 			cont = cfg->net_ino;
 			state = "joined";
 		}
+		/* } step05 */
 		msg("%-9s %-12lu %-12lu %s", ns_names[i], host, cont, state);
 	}
 }
@@ -768,6 +805,8 @@ static void net_cleanup(const struct config *cfg)
 {
 	int nl;
 
+	/* step05 { if cfg->host_if is set: nl_open(), net_link_del() it
+	 * (ENODEV is fine: the kernel was first), print any other error */
 	if (!cfg->host_if[0])
 		return;
 	nl = nl_open();
@@ -778,6 +817,7 @@ static void net_cleanup(const struct config *cfg)
 	else if (errno != ENODEV)
 		msg("delete %s: %s", cfg->host_if, strerror(errno));
 	close(nl);
+	/* } step05 */
 }
 
 /* A failure after clone: the child waits on the pipe; kill it, reap it,

@@ -57,9 +57,14 @@
 #define PROG	   "step06"
 #define STACK_SIZE (1024 * 1024)
 /* The namespaces this step always creates; CLONE_NEWNET depends on --net. */
+/* step06 { add CLONE_NEWUSER: a user namespace, which owns the others */
 #define CLONE_FLAGS                                                  \
 	(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | \
 	 CLONE_NEWIPC)
+/* } step06, skeleton:
+ * #define CLONE_FLAGS (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | \
+ *		     CLONE_NEWIPC)
+ */
 
 /* With root, container ids 0-65535 are host ids 100000-165535: ids no
  * account on the host uses (the first range useradd(8) gives out in
@@ -276,6 +281,10 @@ static int parse_map(const char *arg, char out[64])
 	const char *p = arg;
 	char *end;
 
+	/* step06 { three unsigned decimals separated by ':' (strtoull; no
+	 * sign, no space, nothing after), COUNT > 0, INSIDE + COUNT and
+	 * OUTSIDE + COUNT at most UINT32_MAX; write "INSIDE OUTSIDE COUNT"
+	 * into OUT. Otherwise one line "map ARG: ..." and return -1 */
 	for (int i = 0; i < 3; i++) {
 		if (*p < '0' || *p > '9')
 			goto bad;
@@ -294,14 +303,18 @@ bad:
 	    "below 4294967295",
 	    arg);
 	return -1;
+	/* } step06, skeleton: return 0; */
 }
 
 static void default_map(char out[64], unsigned id, int rootless)
 {
+	/* step06 { rootless: "0 ID 1" (our own id becomes 0); with root:
+	 * DEFAULT_MAP */
 	if (rootless)
 		snprintf(out, 64, "0 %u 1", id);
 	else
 		snprintf(out, 64, DEFAULT_MAP);
+	/* } step06 */
 }
 
 /* Returns 0 to run, 1 after --help, -1 on a usage error. */
@@ -384,6 +397,9 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		return -1;
 	}
 	cfg->rootless = geteuid() != 0;
+	/* step06 { default_map() the uid map (geteuid) and the gid map
+	 * (getegid) not given as options; without root and without --net,
+	 * --net none */
 	/* Without root, our own uid and gid become 0: the only ids an
 	 * unprivileged process may map (user_namespaces(7)). */
 	if (!cfg->uid_map[0])
@@ -392,6 +408,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		default_map(cfg->gid_map, getegid(), cfg->rootless);
 	if (!net_given && cfg->rootless)
 		cfg->net = NET_NONE;
+	/* } step06 */
 	if (cfg->net == NET_VETH && cfg->rootless) {
 		msg("--net veth needs root (a veth pair is made in the host's "
 		    "network namespace): run with sudo, use --net none, or see "
@@ -449,6 +466,11 @@ static int become_root(const struct config *cfg, const char **what)
 {
 	struct pollfd pfd = {cfg->sync_fd[0], POLLIN, 0};
 
+	/* step06 { setgroups(0, NULL) unless rootless (then it is denied);
+	 * setresgid(0, 0, 0) and setresuid(0, 0, 0); re-arm
+	 * prctl(PR_SET_PDEATHSIG, SIGKILL); if poll(2) shows POLLHUP on
+	 * sync_fd[0], the runtime is gone: ESRCH; close sync_fd[0]. Set
+	 * *what before each call */
 	/* Drop the host's supplementary groups; impossible (EPERM) and
 	 * unneeded when setgroups is denied. */
 	*what = "setgroups(0)";
@@ -468,6 +490,7 @@ static int become_root(const struct config *cfg, const char **what)
 	}
 	close(cfg->sync_fd[0]);
 	return 0;
+	/* } step06, skeleton: return 0; */
 }
 
 /*
@@ -544,6 +567,10 @@ static int mount_one(const struct mount_entry *m)
 	trace("mount(%s, /%s, %s)", m->source, m->target, m->fstype);
 	if (mount(m->source, m->target, m->fstype, m->flags, m->data) == 0)
 		return 0;
+	/* step06 { when sysfs fails with EPERM (the network namespace is not
+	 * ours): bind-mount (MS_BIND | MS_REC) the host's /sys instead, then
+	 * remount it MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV
+	 * | MS_NOEXEC. Any other failure: -1 */
 	/* A sysfs mount shows the network namespace of the mounter, and needs
 	 * that namespace to be owned by our user namespace; with --net host
 	 * or container:PID it is not. Bind the host's /sys read-only instead. */
@@ -556,6 +583,7 @@ static int mount_one(const struct mount_entry *m)
 		     MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV |
 			     MS_NOEXEC,
 		     NULL);
+	/* } step06, skeleton: return -1; */
 }
 
 /* The device nodes of Docker's default /dev (OCI runtime-spec). */
@@ -586,6 +614,10 @@ static int bind_device(const struct device *d)
 	struct stat st;
 	int fd;
 
+	/* step06 { lstat(2) the host's /dev/NAME: it must be a character
+	 * device with D's major and minor (else ENODEV); create an empty
+	 * file at D->path (O_CREAT | O_EXCL, 0666), then mount(2) the host's
+	 * node onto it with MS_BIND */
 	snprintf(src, sizeof(src), "/dev%s", host);
 	if (lstat(src, &st) == -1)
 		return -1;
@@ -600,6 +632,12 @@ static int bind_device(const struct device *d)
 	close(fd);
 	trace("mount(%s, /%s, MS_BIND)", src, d->path);
 	return mount(src, d->path, NULL, MS_BIND, NULL);
+	/* } step06, skeleton:
+	 * if (mknod(d->path, S_IFCHR | 0666,
+	 *	  makedev(d->major, d->minor)) == -1)
+	 *	return -1;
+	 * return chmod(d->path, 0666);
+	 */
 }
 
 static int make_devices(const char **what)
@@ -921,6 +959,9 @@ static int write_file(pid_t pid, const char *file, const char *text)
 	ssize_t len = (ssize_t)strlen(text), n;
 	int fd;
 
+	/* step06 { open(2) /proc/PID/FILE O_WRONLY | O_CLOEXEC and write(2)
+	 * TEXT in ONE call (a short write is EIO); close it, keeping the
+	 * first errno */
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	trace("write(%s, \"%s\")", path, text);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -935,6 +976,7 @@ static int write_file(pid_t pid, const char *file, const char *text)
 		return -1;
 	}
 	return close(fd);
+	/* } step06, skeleton: errno = ENOSYS; return -1; */
 }
 
 /*
@@ -946,6 +988,9 @@ static int write_file(pid_t pid, const char *file, const char *text)
  */
 static int write_maps(const struct config *cfg, pid_t child, const char **what)
 {
+	/* step06 { write_file() cfg->uid_map to CHILD's uid_map; when
+	 * rootless, "deny" to its setgroups; then cfg->gid_map to gid_map, in
+	 * that order. *what = the file that failed */
 	*what = "write uid_map";
 	if (write_file(child, "uid_map", cfg->uid_map) == -1)
 		return -1;
@@ -954,6 +999,7 @@ static int write_maps(const struct config *cfg, pid_t child, const char **what)
 		return -1;
 	*what = "write gid_map";
 	return write_file(child, "gid_map", cfg->gid_map);
+	/* } step06, skeleton: return 0; */
 }
 
 /* What stops user namespaces on this host, and the sysctl that lifts it. */
@@ -962,6 +1008,11 @@ static const char *userns_hint(void)
 	char buf[16] = "";
 	FILE *f;
 
+	/* step06 { a hint for the host's switch that is off:
+	 * /proc/sys/user/max_user_namespaces 0, Debian's
+	 * kernel.unprivileged_userns_clone 0, Ubuntu's
+	 * kernel.apparmor_restrict_unprivileged_userns 1 (say which sysctl
+	 * to run); without root, say to map only your own id (0:UID:1) */
 	if ((f = fopen("/proc/sys/user/max_user_namespaces", "re"))) {
 		if (fgets(buf, sizeof(buf), f) && atoi(buf) == 0) {
 			fclose(f);
@@ -991,6 +1042,7 @@ static const char *userns_hint(void)
 	}
 	return geteuid() ? " (without root, map only your own id: 0:UID:1)"
 			 : "";
+	/* } step06, skeleton: return ""; */
 }
 
 /* Delete the host end of the veth pair, if we made one: the kernel would,
