@@ -9,6 +9,9 @@ prev=$(ls -d step"$(printf '%02d' $((1${n} - 101)))"-* 2>/dev/null | head -n1)
 [ -n "$prev" ] || { echo "diff: step$n is the first step" >&2; exit 2; }
 # Compare file by file, pairing stepNN.c with the previous stepMM.c, so the
 # diff shows what changed rather than one file removed and one added.
+# The previous step's homework markers are not part of this lesson.
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
 rc=0
 for f in "$cur"/*; do
 	base=$(basename "$f")
@@ -16,7 +19,8 @@ for f in "$cur"/*; do
 	case "$base" in "step$n".*) old="$prev/$(basename "$prev" | cut -d- -f1).${base#*.}" ;; esac
 	[ -e "$old" ] || old=/dev/null
 	# labels instead of timestamps: the same diff on every checkout
-	diff -u --label "$old" --label "$f" "$old" "$f" || rc=$?
+	scripts/homework.sh strip "$old" >"$tmp"
+	diff -u --label "$old" --label "$f" "$tmp" "$f" || rc=$?
 done
 for f in "$prev"/*; do
 	base=$(basename "$f")

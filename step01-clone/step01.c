@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -40,9 +41,9 @@
 
 /* Exit statuses of `docker run`, which every step follows. */
 enum {
-	EXIT_RUNTIME = 125,   /* the runtime failed before COMMAND ran */
+	EXIT_RUNTIME = 125,	/* the runtime failed before COMMAND ran */
 	EXIT_CANNOT_EXEC = 126, /* COMMAND exists but cannot be executed */
-	EXIT_NOT_FOUND = 127, /* COMMAND was not found */
+	EXIT_NOT_FOUND = 127,	/* COMMAND was not found */
 };
 
 struct config {
@@ -64,8 +65,9 @@ static void usage(FILE *out)
 		"  -v, --verbose   trace each system call on stderr\n"
 		"  -h, --help      show this help and exit\n"
 		"\n"
-		"Exit status: COMMAND's own, 128+N if it died of signal N, 125 if "
-		PROG " failed,\n126 if COMMAND cannot be executed, 127 if it was "
+		"Exit status: COMMAND's own, 128+N if it died of signal N, 125 "
+		"if " PROG
+		" failed,\n126 if COMMAND cannot be executed, 127 if it was "
 		"not found.\n");
 }
 
@@ -82,20 +84,20 @@ static void msg(const char *fmt, ...)
 }
 
 static int verbose;
-#define trace(...)                      \
-	do {                            \
-		if (verbose)            \
-			msg(__VA_ARGS__); \
+#define trace(...)                                                             \
+	do {                                                                   \
+		if (verbose)                                                   \
+			msg(__VA_ARGS__);                                      \
 	} while (0)
 
 /* Returns 0 to run, 1 after --help, -1 on a usage error. */
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
 	static const struct option longopts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"verbose", no_argument, NULL, 'v'},
-		{NULL, 0, NULL, 0},
+	    {"help", no_argument, NULL, 'h'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -116,7 +118,8 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			break;
 		case ':':
 			msg("option '%s' needs an argument (try '" PROG
-			    " --help')", argv[optind - 1]);
+			    " --help')",
+			    argv[optind - 1]);
 			return -1;
 		default:
 			msg("unknown option '%s' (try '" PROG " --help')",
@@ -171,6 +174,17 @@ static int exec_status(int err)
 }
 
 /*
+ * Is the runtime gone? It holds its end of the sync pipe open for as long
+ * as the container runs, so once it has exited poll(2) reports a hang-up.
+ */
+static int runtime_gone(int fd)
+{
+	struct pollfd pfd = {fd, POLLIN, 0};
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP);
+}
+
+/*
  * Runs in the child. Without CLONE_VM the child has a copy of the parent's
  * memory, like after fork(2), so it may use cfg and stdio freely.
  */
@@ -192,6 +206,12 @@ static int child_main(void *arg)
 	 * of the write end, EOF instead of "go" tells us. */
 	close(cfg->sync_fd[1]);
 	if (read(cfg->sync_fd[0], &go, 1) != 1) {
+		msg("runtime exited before the container started");
+		return EXIT_RUNTIME;
+	}
+	/* It may also have died after writing "go" but before our prctl ran:
+	 * then it hung up. From here on, PR_SET_PDEATHSIG covers us. */
+	if (runtime_gone(cfg->sync_fd[0])) {
 		msg("runtime exited before the container started");
 		return EXIT_RUNTIME;
 	}
@@ -281,9 +301,11 @@ int main(int argc, char **argv)
 	if (!cfg.quiet)
 		msg("child PID on host: %d", (int)pid);
 
-	/* Let the child go; if this write fails it sees EOF and exits. */
+	/* Let the child go; if this write fails it sees EOF and exits. We
+	 * hold our end open while it runs: see runtime_gone(). */
 	if (write(go_fd, "g", 1) != 1)
 		msg("write(sync pipe): %s", strerror(errno));
+	rc = wait_child(pid);
 	close(go_fd);
-	return wait_child(pid);
+	return rc;
 }

@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -41,9 +42,9 @@
 
 /* Exit statuses of `docker run`, which every step follows. */
 enum {
-	EXIT_RUNTIME = 125,   /* the runtime failed before COMMAND ran */
+	EXIT_RUNTIME = 125,	/* the runtime failed before COMMAND ran */
 	EXIT_CANNOT_EXEC = 126, /* COMMAND exists but cannot be executed */
-	EXIT_NOT_FOUND = 127, /* COMMAND was not found */
+	EXIT_NOT_FOUND = 127,	/* COMMAND was not found */
 };
 
 struct config {
@@ -57,17 +58,20 @@ static char *default_argv[] = {"/bin/sh", NULL};
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: " PROG " [OPTION]... [--] [COMMAND [ARG]...]\n"
-		"Run COMMAND (default /bin/sh) as PID 1 of a new PID namespace.\n"
-		"\n"
-		"  -q, --quiet     do not print the child's host PID\n"
-		"  -v, --verbose   trace each system call and print the namespace table\n"
-		"  -h, --help      show this help and exit\n"
-		"\n"
-		"Exit status: COMMAND's own, 128+N if it died of signal N, 125 if "
-		PROG " failed,\n126 if COMMAND cannot be executed, 127 if it was "
-		"not found.\n");
+	fprintf(
+	    out,
+	    "usage: " PROG " [OPTION]... [--] [COMMAND [ARG]...]\n"
+	    "Run COMMAND (default /bin/sh) as PID 1 of a new PID namespace.\n"
+	    "\n"
+	    "  -q, --quiet     do not print the child's host PID\n"
+	    "  -v, --verbose   trace each system call and print the namespace "
+	    "table\n"
+	    "  -h, --help      show this help and exit\n"
+	    "\n"
+	    "Exit status: COMMAND's own, 128+N if it died of signal N, 125 "
+	    "if " PROG
+	    " failed,\n126 if COMMAND cannot be executed, 127 if it was "
+	    "not found.\n");
 }
 
 /* Every line the runtime writes goes to stderr: stdout is COMMAND's. */
@@ -83,20 +87,20 @@ static void msg(const char *fmt, ...)
 }
 
 static int verbose;
-#define trace(...)                      \
-	do {                            \
-		if (verbose)            \
-			msg(__VA_ARGS__); \
+#define trace(...)                                                             \
+	do {                                                                   \
+		if (verbose)                                                   \
+			msg(__VA_ARGS__);                                      \
 	} while (0)
 
 /* Returns 0 to run, 1 after --help, -1 on a usage error. */
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
 	static const struct option longopts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"verbose", no_argument, NULL, 'v'},
-		{NULL, 0, NULL, 0},
+	    {"help", no_argument, NULL, 'h'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -117,7 +121,8 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			break;
 		case ':':
 			msg("option '%s' needs an argument (try '" PROG
-			    " --help')", argv[optind - 1]);
+			    " --help')",
+			    argv[optind - 1]);
 			return -1;
 		default:
 			msg("unknown option '%s' (try '" PROG " --help')",
@@ -164,6 +169,17 @@ static int exec_status(int err)
 }
 
 /*
+ * Is the runtime gone? It holds its end of the sync pipe open for as long
+ * as the container runs, so once it has exited poll(2) reports a hang-up.
+ */
+static int runtime_gone(int fd)
+{
+	struct pollfd pfd = {fd, POLLIN, 0};
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP);
+}
+
+/*
  * Runs in the child. Without CLONE_VM the child has a copy of the parent's
  * memory, like after fork(2), so it may use cfg and stdio freely.
  */
@@ -181,6 +197,12 @@ static int child_main(void *arg)
 	 * of the write end, EOF instead of "go" tells us. */
 	close(cfg->sync_fd[1]);
 	if (read(cfg->sync_fd[0], &go, 1) != 1) {
+		msg("runtime exited before the container started");
+		return EXIT_RUNTIME;
+	}
+	/* It may also have died after writing "go" but before our prctl ran:
+	 * then it hung up. From here on, PR_SET_PDEATHSIG covers us. */
+	if (runtime_gone(cfg->sync_fd[0])) {
 		msg("runtime exited before the container started");
 		return EXIT_RUNTIME;
 	}
@@ -210,8 +232,8 @@ static pid_t start_child(struct config *cfg, int *go_fd)
 	 * CLONE_NEWPID: the child is PID 1 of a new PID namespace. */
 	/* step02 { add CLONE_NEWPID to clone's flags: the child becomes
 	 * PID 1 of a new PID namespace (and trace the flags you pass) */
-	pid = stack ? clone(child_main, stack, CLONE_NEWPID | SIGCHLD, cfg)
-		    : -1;
+	pid =
+	    stack ? clone(child_main, stack, CLONE_NEWPID | SIGCHLD, cfg) : -1;
 	trace("clone(CLONE_NEWPID | SIGCHLD) = %d", (int)pid);
 	/* } step02, skeleton:
 	 * pid = stack ? clone(child_main, stack, SIGCHLD, cfg) : -1;
@@ -251,7 +273,7 @@ static int wait_child(pid_t pid)
  * processes share a namespace when those files have the same inode number.
  * This prints the table `ls -l /proc/self/ns /proc/PID/ns` would show.
  */
-static const char *const ns_names[] = {"cgroup", "ipc", "mnt", "net",
+static const char *const ns_names[] = {"cgroup", "ipc",	 "mnt",	 "net",
 				       "pid",	 "time", "user", "uts"};
 
 static unsigned long ns_inode(const char *pid, const char *ns)
@@ -307,9 +329,10 @@ int main(int argc, char **argv)
 		 * EPERM add a hint: creating a namespace needs root (sudo), or
 		 * see step06 for user namespaces */
 		msg("clone(CLONE_NEWPID): %s%s", strerror(err),
-		    err == EPERM ? " (creating a namespace needs root: run with "
-				   "sudo, or see step06 for user namespaces)"
-				 : "");
+		    err == EPERM
+			? " (creating a namespace needs root: run with "
+			  "sudo, or see step06 for user namespaces)"
+			: "");
 		/* } step02, skeleton: msg("clone: %s", strerror(err)); */
 		return EXIT_RUNTIME;
 	}
@@ -318,9 +341,11 @@ int main(int argc, char **argv)
 	if (cfg.verbose)
 		print_ns_table(pid);
 
-	/* Let the child go; if this write fails it sees EOF and exits. */
+	/* Let the child go; if this write fails it sees EOF and exits. We
+	 * hold our end open while it runs: see runtime_gone(). */
 	if (write(go_fd, "g", 1) != 1)
 		msg("write(sync pipe): %s", strerror(errno));
+	rc = wait_child(pid);
 	close(go_fd);
-	return wait_child(pid);
+	return rc;
 }

@@ -27,6 +27,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -45,12 +46,14 @@
 
 #define PROG	   "step03"
 #define STACK_SIZE (1024 * 1024)
+#define DEFAULT_PATH                                                           \
+	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* Exit statuses of `docker run`, which every step follows. */
 enum {
-	EXIT_RUNTIME = 125,   /* the runtime failed before COMMAND ran */
+	EXIT_RUNTIME = 125,	/* the runtime failed before COMMAND ran */
 	EXIT_CANNOT_EXEC = 126, /* COMMAND exists but cannot be executed */
-	EXIT_NOT_FOUND = 127, /* COMMAND was not found */
+	EXIT_NOT_FOUND = 127,	/* COMMAND was not found */
 };
 
 struct config {
@@ -67,17 +70,21 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: " PROG " [OPTION]... [--] [COMMAND [ARG]...]\n"
-		"Run COMMAND (default /bin/sh) as PID 1 of new PID and mount namespaces,\n"
+		"Run COMMAND (default /bin/sh) as PID 1 of new PID and mount "
+		"namespaces,\n"
 		"in its own root filesystem.\n"
 		"\n"
-		"  -r, --rootfs DIR  the container's root filesystem (default: rootfs\n"
+		"  -r, --rootfs DIR  the container's root filesystem (default: "
+		"rootfs\n"
 		"                    beside the " PROG " binary)\n"
 		"  -q, --quiet     do not print the child's host PID\n"
-		"  -v, --verbose   trace each system call and print the namespace table\n"
+		"  -v, --verbose   trace each system call and print the "
+		"namespace table\n"
 		"  -h, --help      show this help and exit\n"
 		"\n"
-		"Exit status: COMMAND's own, 128+N if it died of signal N, 125 if "
-		PROG " failed,\n126 if COMMAND cannot be executed, 127 if it was "
+		"Exit status: COMMAND's own, 128+N if it died of signal N, 125 "
+		"if " PROG
+		" failed,\n126 if COMMAND cannot be executed, 127 if it was "
 		"not found.\n");
 }
 
@@ -94,10 +101,10 @@ static void msg(const char *fmt, ...)
 }
 
 static int verbose;
-#define trace(...)                      \
-	do {                            \
-		if (verbose)            \
-			msg(__VA_ARGS__); \
+#define trace(...)                                                             \
+	do {                                                                   \
+		if (verbose)                                                   \
+			msg(__VA_ARGS__);                                      \
 	} while (0)
 
 /*
@@ -147,11 +154,11 @@ static int resolve_rootfs(const char *arg, char out[PATH_MAX])
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
 	static const struct option longopts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"rootfs", required_argument, NULL, 'r'},
-		{"verbose", no_argument, NULL, 'v'},
-		{NULL, 0, NULL, 0},
+	    {"help", no_argument, NULL, 'h'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"rootfs", required_argument, NULL, 'r'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *rootfs = NULL;
 	int c;
@@ -176,7 +183,8 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			break;
 		case ':':
 			msg("option '%s' needs an argument (try '" PROG
-			    " --help')", argv[optind - 1]);
+			    " --help')",
+			    argv[optind - 1]);
 			return -1;
 		default:
 			msg("unknown option '%s' (try '" PROG " --help')",
@@ -260,19 +268,19 @@ struct mount_entry {
 };
 
 static const struct mount_entry mounts[] = {
-	/* A proc of the new PID namespace: `ps` sees only the container. */
-	{"proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL},
-	{"sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-	 NULL},
-	{"tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"},
-	/* /dev is a small tmpfs of our own, not the host's /dev. */
-	{"tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
-	 "mode=755,size=65536k"},
-	/* newinstance: ptys of our own, not the host's (devpts.rst). */
-	{"devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-	 "newinstance,ptmxmode=0666,mode=0620"},
-	{"tmpfs", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-	 "mode=1777"},
+    /* A proc of the new PID namespace: `ps` sees only the container. */
+    {"proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL},
+    {"sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+     NULL},
+    {"tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"},
+    /* /dev is a small tmpfs of our own, not the host's /dev. */
+    {"tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
+     "mode=755,size=65536k"},
+    /* newinstance: ptys of our own, not the host's (devpts.rst). */
+    {"devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+     "newinstance,ptmxmode=0666,mode=0620"},
+    {"tmpfs", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+     "mode=1777"},
 };
 
 /*
@@ -307,14 +315,14 @@ static const struct device {
 	const char *path;
 	unsigned int major, minor;
 } devices[] = {
-	{"dev/null", 1, 3},    {"dev/zero", 1, 5},    {"dev/full", 1, 7},
-	{"dev/random", 1, 8},  {"dev/urandom", 1, 9}, {"dev/tty", 5, 0},
+    {"dev/null", 1, 3},	  {"dev/zero", 1, 5},	 {"dev/full", 1, 7},
+    {"dev/random", 1, 8}, {"dev/urandom", 1, 9}, {"dev/tty", 5, 0},
 };
 
 static const char *const dev_links[][2] = {
-	{"/proc/self/fd", "dev/fd"},	     {"/proc/self/fd/0", "dev/stdin"},
-	{"/proc/self/fd/1", "dev/stdout"}, {"/proc/self/fd/2", "dev/stderr"},
-	{"pts/ptmx", "dev/ptmx"},
+    {"/proc/self/fd", "dev/fd"},       {"/proc/self/fd/0", "dev/stdin"},
+    {"/proc/self/fd/1", "dev/stdout"}, {"/proc/self/fd/2", "dev/stderr"},
+    {"pts/ptmx", "dev/ptmx"},
 };
 
 static int make_devices(const char **what)
@@ -367,7 +375,7 @@ static int setup_rootfs(const struct config *cfg, const char **what)
 	*what = "bind-mount the rootfs onto itself";
 	trace("mount(%s, %s, MS_BIND | MS_REC)", cfg->rootfs, cfg->rootfs);
 	if (mount(cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) ==
-		    -1 ||
+		-1 ||
 	    chdir(cfg->rootfs) == -1)
 		return -1;
 	for (size_t i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++) {
@@ -379,6 +387,17 @@ static int setup_rootfs(const struct config *cfg, const char **what)
 		return -1;
 	return pivot_into(what);
 	/* } step03, skeleton: return 0; */
+}
+
+/*
+ * Is the runtime gone? It holds its end of the sync pipe open for as long
+ * as the container runs, so once it has exited poll(2) reports a hang-up.
+ */
+static int runtime_gone(int fd)
+{
+	struct pollfd pfd = {fd, POLLIN, 0};
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP);
 }
 
 /*
@@ -402,6 +421,12 @@ static int child_main(void *arg)
 		msg("runtime exited before the container started");
 		return EXIT_RUNTIME;
 	}
+	/* It may also have died after writing "go" but before our prctl ran:
+	 * then it hung up. From here on, PR_SET_PDEATHSIG covers us. */
+	if (runtime_gone(cfg->sync_fd[0])) {
+		msg("runtime exited before the container started");
+		return EXIT_RUNTIME;
+	}
 	close(cfg->sync_fd[0]);
 
 	const char *what = "";
@@ -410,6 +435,9 @@ static int child_main(void *arg)
 		msg("%s: %s", what, strerror(errno));
 		return EXIT_RUNTIME;
 	}
+	/* The host's PATH means nothing in the rootfs (and may name
+	 * directories we cannot search): use Docker's default. */
+	setenv("PATH", DEFAULT_PATH, 1);
 	trace("execvp(%s)", cfg->argv[0]);
 	execvp(cfg->argv[0], cfg->argv);
 	int err = errno;
@@ -435,8 +463,8 @@ static pid_t start_child(struct config *cfg, int *go_fd)
 	 * CLONE_NEWNS: it starts with a copy of our mount table. */
 	/* step03 { add CLONE_NEWNS to clone's flags: the child gets a copy of
 	 * our mount table, its own from then on */
-	pid = stack ? clone(child_main, stack, CLONE_NEWPID | CLONE_NEWNS | SIGCHLD,
-				   cfg)
+	pid = stack ? clone(child_main, stack,
+			    CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, cfg)
 		    : -1;
 	trace("clone(CLONE_NEWPID | CLONE_NEWNS | SIGCHLD) = %d", (int)pid);
 	/* } step03, skeleton:
@@ -478,7 +506,7 @@ static int wait_child(pid_t pid)
  * processes share a namespace when those files have the same inode number.
  * This prints the table `ls -l /proc/self/ns /proc/PID/ns` would show.
  */
-static const char *const ns_names[] = {"cgroup", "ipc", "mnt", "net",
+static const char *const ns_names[] = {"cgroup", "ipc",	 "mnt",	 "net",
 				       "pid",	 "time", "user", "uts"};
 
 static unsigned long ns_inode(const char *pid, const char *ns)
@@ -523,9 +551,10 @@ int main(int argc, char **argv)
 		int err = errno;
 
 		msg("clone(CLONE_NEWPID | CLONE_NEWNS): %s%s", strerror(err),
-		    err == EPERM ? " (creating a namespace needs root: run with "
-				   "sudo, or see step06 for user namespaces)"
-				 : "");
+		    err == EPERM
+			? " (creating a namespace needs root: run with "
+			  "sudo, or see step06 for user namespaces)"
+			: "");
 		return EXIT_RUNTIME;
 	}
 	if (!cfg.quiet)
@@ -533,9 +562,11 @@ int main(int argc, char **argv)
 	if (cfg.verbose)
 		print_ns_table(pid);
 
-	/* Let the child go; if this write fails it sees EOF and exits. */
+	/* Let the child go; if this write fails it sees EOF and exits. We
+	 * hold our end open while it runs: see runtime_gone(). */
 	if (write(go_fd, "g", 1) != 1)
 		msg("write(sync pipe): %s", strerror(errno));
+	rc = wait_child(pid);
 	close(go_fd);
-	return wait_child(pid);
+	return rc;
 }

@@ -36,6 +36,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -56,6 +57,8 @@
 
 #define PROG	   "step05"
 #define STACK_SIZE (1024 * 1024)
+#define DEFAULT_PATH                                                           \
+	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 /* The namespaces this step always creates; CLONE_NEWNET depends on --net. */
 #define CLONE_FLAGS (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC)
 
@@ -64,9 +67,9 @@ enum net_mode { NET_VETH, NET_NONE, NET_HOST, NET_CONTAINER };
 
 /* Exit statuses of `docker run`, which every step follows. */
 enum {
-	EXIT_RUNTIME = 125,   /* the runtime failed before COMMAND ran */
+	EXIT_RUNTIME = 125,	/* the runtime failed before COMMAND ran */
 	EXIT_CANNOT_EXEC = 126, /* COMMAND exists but cannot be executed */
-	EXIT_NOT_FOUND = 127, /* COMMAND was not found */
+	EXIT_NOT_FOUND = 127,	/* COMMAND was not found */
 };
 
 struct config {
@@ -77,9 +80,9 @@ struct config {
 	char rootfs[PATH_MAX];
 	const char *hostname;
 	enum net_mode net;
-	int net_fd;		   /* --net container:PID: its /proc/PID/ns/net */
-	unsigned long net_ino;	   /* and that namespace's inode, for -v */
-	struct in_addr ip;	   /* --ip ADDR/PREFIX, when ip_prefix > 0 */
+	int net_fd;	       /* --net container:PID: its /proc/PID/ns/net */
+	unsigned long net_ino; /* and that namespace's inode, for -v */
+	struct in_addr ip;     /* --ip ADDR/PREFIX, when ip_prefix > 0 */
 	int ip_prefix;
 	char host_if[IF_NAMESIZE]; /* veth: the host end, "nsw<child PID>" */
 };
@@ -99,24 +102,30 @@ static char *default_argv[] = {"/bin/sh", NULL};
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: " PROG " [OPTION]... [--] [COMMAND [ARG]...]\n"
-		"Run COMMAND (default /bin/sh) as PID 1 of new PID, mount, UTS, IPC and\n"
-		"network namespaces, in its own root filesystem.\n"
-		"\n"
-		"  -r, --rootfs DIR  the container's root filesystem (default: rootfs\n"
-		"                    beside the " PROG " binary)\n"
-		"      --hostname NAME  the container's hostname (default: container)\n"
-		"      --net MODE   veth (default), none, host or container:PID\n"
-		"      --ip ADDR/PREFIX  the container's address with --net veth\n"
-		"                   (default: a free /30 of 10.201.0.0/16)\n"
-		"  -q, --quiet     do not print the child's host PID\n"
-		"  -v, --verbose   trace each system call and print the namespace table\n"
-		"  -h, --help      show this help and exit\n"
-		"\n"
-		"Exit status: COMMAND's own, 128+N if it died of signal N, 125 if "
-		PROG " failed,\n126 if COMMAND cannot be executed, 127 if it was "
-		"not found.\n");
+	fprintf(
+	    out,
+	    "usage: " PROG " [OPTION]... [--] [COMMAND [ARG]...]\n"
+	    "Run COMMAND (default /bin/sh) as PID 1 of new PID, mount, UTS, "
+	    "IPC and\n"
+	    "network namespaces, in its own root filesystem.\n"
+	    "\n"
+	    "  -r, --rootfs DIR  the container's root filesystem (default: "
+	    "rootfs\n"
+	    "                    beside the " PROG " binary)\n"
+	    "      --hostname NAME  the container's hostname (default: "
+	    "container)\n"
+	    "      --net MODE   veth (default), none, host or container:PID\n"
+	    "      --ip ADDR/PREFIX  the container's address with --net veth\n"
+	    "                   (default: a free /30 of 10.201.0.0/16)\n"
+	    "  -q, --quiet     do not print the child's host PID\n"
+	    "  -v, --verbose   trace each system call and print the namespace "
+	    "table\n"
+	    "  -h, --help      show this help and exit\n"
+	    "\n"
+	    "Exit status: COMMAND's own, 128+N if it died of signal N, 125 "
+	    "if " PROG
+	    " failed,\n126 if COMMAND cannot be executed, 127 if it was "
+	    "not found.\n");
 }
 
 /* Every line the runtime writes goes to stderr: stdout is COMMAND's. */
@@ -132,10 +141,10 @@ static void msg(const char *fmt, ...)
 }
 
 static int verbose;
-#define trace(...)                      \
-	do {                            \
-		if (verbose)            \
-			msg(__VA_ARGS__); \
+#define trace(...)                                                             \
+	do {                                                                   \
+		if (verbose)                                                   \
+			msg(__VA_ARGS__);                                      \
 	} while (0)
 
 /*
@@ -255,14 +264,14 @@ static int parse_net(const char *mode, struct config *cfg)
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
 	static const struct option longopts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"rootfs", required_argument, NULL, 'r'},
-		{"hostname", required_argument, NULL, OPT_HOSTNAME},
-		{"net", required_argument, NULL, OPT_NET},
-		{"ip", required_argument, NULL, OPT_IP},
-		{"verbose", no_argument, NULL, 'v'},
-		{NULL, 0, NULL, 0},
+	    {"help", no_argument, NULL, 'h'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"rootfs", required_argument, NULL, 'r'},
+	    {"hostname", required_argument, NULL, OPT_HOSTNAME},
+	    {"net", required_argument, NULL, OPT_NET},
+	    {"ip", required_argument, NULL, OPT_IP},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *rootfs = NULL;
 	int c;
@@ -305,7 +314,8 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			break;
 		case ':':
 			msg("option '%s' needs an argument (try '" PROG
-			    " --help')", argv[optind - 1]);
+			    " --help')",
+			    argv[optind - 1]);
 			return -1;
 		default:
 			msg("unknown option '%s' (try '" PROG " --help')",
@@ -401,23 +411,22 @@ struct mount_entry {
 };
 
 static const struct mount_entry mounts[] = {
-	/* A proc of the new PID namespace: `ps` sees only the container. */
-	{"proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL},
-	{"sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-	 NULL},
-	{"tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"},
-	/* /dev is a small tmpfs of our own, not the host's /dev. */
-	{"tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
-	 "mode=755,size=65536k"},
-	/* newinstance: ptys of our own, not the host's (devpts.rst). */
-	{"devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-	 "newinstance,ptmxmode=0666,mode=0620"},
-	{"tmpfs", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-	 "mode=1777"},
-	/* The POSIX message queues of the new IPC namespace: an mqueue mount
+    /* A proc of the new PID namespace: `ps` sees only the container. */
+    {"proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL},
+    {"sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+     NULL},
+    {"tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"},
+    /* /dev is a small tmpfs of our own, not the host's /dev. */
+    {"tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
+     "mode=755,size=65536k"},
+    /* newinstance: ptys of our own, not the host's (devpts.rst). */
+    {"devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+     "newinstance,ptmxmode=0666,mode=0620"},
+    {"tmpfs", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+     "mode=1777"},
+    /* The POSIX message queues of the new IPC namespace: an mqueue mount
 	 * shows the queues of the IPC namespace of the process mounting it. */
-	{"mqueue", "dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-	 NULL},
+    {"mqueue", "dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL},
 };
 
 /*
@@ -447,14 +456,14 @@ static const struct device {
 	const char *path;
 	unsigned int major, minor;
 } devices[] = {
-	{"dev/null", 1, 3},    {"dev/zero", 1, 5},    {"dev/full", 1, 7},
-	{"dev/random", 1, 8},  {"dev/urandom", 1, 9}, {"dev/tty", 5, 0},
+    {"dev/null", 1, 3},	  {"dev/zero", 1, 5},	 {"dev/full", 1, 7},
+    {"dev/random", 1, 8}, {"dev/urandom", 1, 9}, {"dev/tty", 5, 0},
 };
 
 static const char *const dev_links[][2] = {
-	{"/proc/self/fd", "dev/fd"},	     {"/proc/self/fd/0", "dev/stdin"},
-	{"/proc/self/fd/1", "dev/stdout"}, {"/proc/self/fd/2", "dev/stderr"},
-	{"pts/ptmx", "dev/ptmx"},
+    {"/proc/self/fd", "dev/fd"},       {"/proc/self/fd/0", "dev/stdin"},
+    {"/proc/self/fd/1", "dev/stdout"}, {"/proc/self/fd/2", "dev/stderr"},
+    {"pts/ptmx", "dev/ptmx"},
 };
 
 static int make_devices(const char **what)
@@ -497,7 +506,7 @@ static int setup_rootfs(const struct config *cfg, const char **what)
 	*what = "bind-mount the rootfs onto itself";
 	trace("mount(%s, %s, MS_BIND | MS_REC)", cfg->rootfs, cfg->rootfs);
 	if (mount(cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) ==
-		    -1 ||
+		-1 ||
 	    chdir(cfg->rootfs) == -1)
 		return -1;
 	for (size_t i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++) {
@@ -537,6 +546,7 @@ static int net_setup_host(struct config *cfg, pid_t child, struct go_msg *go,
 			  const char **what)
 {
 	int lock, nl = -1, rc = -1, in_use;
+	char name[IF_NAMESIZE];
 
 	/* step05 { net_lock(); nl_open(); with --ip check that its subnet
 	 * is free (net_addr_in_use, else EADDRINUSE) and fill GO with it and
@@ -545,7 +555,8 @@ static int net_setup_host(struct config *cfg, pid_t child, struct go_msg *go,
 	 * CHILD's namespace; net_addr_add() GO's gateway to the host end and
 	 * net_link_up() it. *what = the step that failed; close nl, then the
 	 * lock, on every path (one out: label) */
-	*what = "lock " "/run/nsworkshop/net.lock";
+	*what = "lock "
+		"/run/nsworkshop/net.lock";
 	lock = net_lock();
 	if (lock == -1)
 		return -1;
@@ -569,12 +580,15 @@ static int net_setup_host(struct config *cfg, pid_t child, struct go_msg *go,
 		if (net_pick_subnet(nl, &go->gw, &go->addr, &go->prefix) == -1)
 			goto out;
 	}
-	snprintf(cfg->host_if, sizeof(cfg->host_if), "nsw%d", (int)child);
-	trace("RTM_NEWLINK veth %s <-> eth0 in the namespace of %d",
-	      cfg->host_if, (int)child);
+	snprintf(name, sizeof(name), "nsw%d", (int)child);
+	trace("RTM_NEWLINK veth %s <-> eth0 in the namespace of %d", name,
+	      (int)child);
 	*what = "create the veth pair (RTM_NEWLINK)";
-	if (net_veth_create(nl, cfg->host_if, "eth0", child) == -1)
+	if (net_veth_create(nl, name, "eth0", child) == -1)
 		goto out;
+	/* Ours from now on, for cleanup to delete; not before: a link of that
+	 * name that we failed to create (EEXIST) belongs to someone else. */
+	memcpy(cfg->host_if, name, sizeof(name));
 	trace("RTM_NEWADDR %s %s/%d, RTM_NEWLINK up", cfg->host_if,
 	      inet_ntoa(go->gw), go->prefix);
 	*what = "address the host end (RTM_NEWADDR)";
@@ -646,6 +660,17 @@ static int net_join(const struct config *cfg, const char **what)
 }
 
 /*
+ * Is the runtime gone? It holds its end of the sync pipe open for as long
+ * as the container runs, so once it has exited poll(2) reports a hang-up.
+ */
+static int runtime_gone(int fd)
+{
+	struct pollfd pfd = {fd, POLLIN, 0};
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP);
+}
+
+/*
  * Runs in the child. Without CLONE_VM the child has a copy of the parent's
  * memory, like after fork(2), so it may use cfg and stdio freely.
  */
@@ -663,6 +688,12 @@ static int child_main(void *arg)
 	 * of the write end, EOF instead of "go" tells us. */
 	close(cfg->sync_fd[1]);
 	if (read(cfg->sync_fd[0], &go, sizeof(go)) != sizeof(go)) {
+		msg("runtime exited before the container started");
+		return EXIT_RUNTIME;
+	}
+	/* It may also have died after writing "go" but before our prctl ran:
+	 * then it hung up. From here on, PR_SET_PDEATHSIG covers us. */
+	if (runtime_gone(cfg->sync_fd[0])) {
 		msg("runtime exited before the container started");
 		return EXIT_RUNTIME;
 	}
@@ -691,6 +722,9 @@ static int child_main(void *arg)
 		msg("%s: %s", what, strerror(errno));
 		return EXIT_RUNTIME;
 	}
+	/* The host's PATH means nothing in the rootfs (and may name
+	 * directories we cannot search): use Docker's default. */
+	setenv("PATH", DEFAULT_PATH, 1);
 	trace("execvp(%s)", cfg->argv[0]);
 	execvp(cfg->argv[0], cfg->argv);
 	int err = errno;
@@ -762,7 +796,7 @@ static int wait_child(pid_t pid)
  * processes share a namespace when those files have the same inode number.
  * This prints the table `ls -l /proc/self/ns /proc/PID/ns` would show.
  */
-static const char *const ns_names[] = {"cgroup", "ipc", "mnt", "net",
+static const char *const ns_names[] = {"cgroup", "ipc",	 "mnt",	 "net",
 				       "pid",	 "time", "user", "uts"};
 
 static unsigned long ns_inode(const char *pid, const char *ns)
@@ -790,7 +824,8 @@ static void print_ns_table(pid_t child, const struct config *cfg)
 		/* step05 { with --net container:PID the "net" row shows
 		 * cfg->net_ino and "joined" */
 		/* The child joins container:PID's namespace after "go". */
-		if (cfg->net == NET_CONTAINER && strcmp(ns_names[i], "net") == 0) {
+		if (cfg->net == NET_CONTAINER &&
+		    strcmp(ns_names[i], "net") == 0) {
 			cont = cfg->net_ino;
 			state = "joined";
 		}
@@ -849,17 +884,20 @@ int main(int argc, char **argv)
 		int err = errno;
 
 		msg("clone(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | "
-		    "CLONE_NEWIPC | CLONE_NEWNET): %s%s", strerror(err),
-		    err == EPERM ? " (creating a namespace needs root: run with "
-				   "sudo, or see step06 for user namespaces)"
-				 : "");
+		    "CLONE_NEWIPC | CLONE_NEWNET): %s%s",
+		    strerror(err),
+		    err == EPERM
+			? " (creating a namespace needs root: run with "
+			  "sudo, or see step06 for user namespaces)"
+			: "");
 		return EXIT_RUNTIME;
 	}
 	if (!cfg.quiet)
 		msg("child PID on host: %d", (int)pid);
 	if (cfg.verbose)
 		print_ns_table(pid, &cfg);
-	if (cfg.net == NET_VETH && net_setup_host(&cfg, pid, &go, &what) == -1) {
+	if (cfg.net == NET_VETH &&
+	    net_setup_host(&cfg, pid, &go, &what) == -1) {
 		msg("%s: %s", what, strerror(errno));
 		return abort_child(&cfg, pid, go_fd);
 	}
@@ -867,8 +905,9 @@ int main(int argc, char **argv)
 	/* Let the child go; if this write fails it sees EOF and exits. */
 	if (write(go_fd, &go, sizeof(go)) != sizeof(go))
 		msg("write(sync pipe): %s", strerror(errno));
-	close(go_fd);
+	/* Held open while the container runs: see runtime_gone(). */
 	rc = wait_child(pid);
+	close(go_fd);
 	net_cleanup(&cfg);
 	return rc;
 }

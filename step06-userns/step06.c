@@ -56,10 +56,12 @@
 
 #define PROG	   "step06"
 #define STACK_SIZE (1024 * 1024)
+#define DEFAULT_PATH                                                           \
+	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 /* The namespaces this step always creates; CLONE_NEWNET depends on --net. */
 /* step06 { add CLONE_NEWUSER: a user namespace, which owns the others */
-#define CLONE_FLAGS                                                  \
-	(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | \
+#define CLONE_FLAGS                                                            \
+	(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS |           \
 	 CLONE_NEWIPC)
 /* } step06, skeleton:
  * #define CLONE_FLAGS (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | \
@@ -76,9 +78,9 @@ enum net_mode { NET_VETH, NET_NONE, NET_HOST, NET_CONTAINER };
 
 /* Exit statuses of `docker run`, which every step follows. */
 enum {
-	EXIT_RUNTIME = 125,   /* the runtime failed before COMMAND ran */
+	EXIT_RUNTIME = 125,	/* the runtime failed before COMMAND ran */
 	EXIT_CANNOT_EXEC = 126, /* COMMAND exists but cannot be executed */
-	EXIT_NOT_FOUND = 127, /* COMMAND was not found */
+	EXIT_NOT_FOUND = 127,	/* COMMAND was not found */
 };
 
 struct config {
@@ -89,9 +91,9 @@ struct config {
 	char rootfs[PATH_MAX];
 	const char *hostname;
 	enum net_mode net;
-	int net_fd;		   /* --net container:PID: its /proc/PID/ns/net */
-	unsigned long net_ino;	   /* and that namespace's inode, for -v */
-	struct in_addr ip;	   /* --ip ADDR/PREFIX, when ip_prefix > 0 */
+	int net_fd;	       /* --net container:PID: its /proc/PID/ns/net */
+	unsigned long net_ino; /* and that namespace's inode, for -v */
+	struct in_addr ip;     /* --ip ADDR/PREFIX, when ip_prefix > 0 */
 	int ip_prefix;
 	char host_if[IF_NAMESIZE]; /* veth: the host end, "nsw<child PID>" */
 	char uid_map[64];	   /* "INSIDE OUTSIDE COUNT", as the kernel */
@@ -114,28 +116,37 @@ static char *default_argv[] = {"/bin/sh", NULL};
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: " PROG " [OPTION]... [--] [COMMAND [ARG]...]\n"
-		"Run COMMAND (default /bin/sh) as root of a new user namespace and PID 1\n"
-		"of new PID, mount, UTS, IPC and network namespaces, in its own root\n"
-		"filesystem. Works without root (--net none).\n"
-		"\n"
-		"  -r, --rootfs DIR  the container's root filesystem (default: rootfs\n"
-		"                    beside the " PROG " binary)\n"
-		"      --hostname NAME  the container's hostname (default: container)\n"
-		"      --net MODE   veth (default), none, host or container:PID\n"
-		"      --ip ADDR/PREFIX  the container's address with --net veth\n"
-		"                   (default: a free /30 of 10.201.0.0/16)\n"
-		"      --uid-map INSIDE:OUTSIDE:COUNT  map container uids to host uids\n"
-		"      --gid-map INSIDE:OUTSIDE:COUNT  the same for gids (default as\n"
-		"                   root: 0:100000:65536; without root: 0:UID:1)\n"
-		"  -q, --quiet     do not print the child's host PID\n"
-		"  -v, --verbose   trace each system call and print the namespace table\n"
-		"  -h, --help      show this help and exit\n"
-		"\n"
-		"Exit status: COMMAND's own, 128+N if it died of signal N, 125 if "
-		PROG " failed,\n126 if COMMAND cannot be executed, 127 if it was "
-		"not found.\n");
+	fprintf(
+	    out,
+	    "usage: " PROG " [OPTION]... [--] [COMMAND [ARG]...]\n"
+	    "Run COMMAND (default /bin/sh) as root of a new user namespace and "
+	    "PID 1\n"
+	    "of new PID, mount, UTS, IPC and network namespaces, in its own "
+	    "root\n"
+	    "filesystem. Works without root (--net none).\n"
+	    "\n"
+	    "  -r, --rootfs DIR  the container's root filesystem (default: "
+	    "rootfs\n"
+	    "                    beside the " PROG " binary)\n"
+	    "      --hostname NAME  the container's hostname (default: "
+	    "container)\n"
+	    "      --net MODE   veth (default), none, host or container:PID\n"
+	    "      --ip ADDR/PREFIX  the container's address with --net veth\n"
+	    "                   (default: a free /30 of 10.201.0.0/16)\n"
+	    "      --uid-map INSIDE:OUTSIDE:COUNT  map container uids to host "
+	    "uids\n"
+	    "      --gid-map INSIDE:OUTSIDE:COUNT  the same for gids (default "
+	    "as\n"
+	    "                   root: 0:100000:65536; without root: 0:UID:1)\n"
+	    "  -q, --quiet     do not print the child's host PID\n"
+	    "  -v, --verbose   trace each system call and print the namespace "
+	    "table\n"
+	    "  -h, --help      show this help and exit\n"
+	    "\n"
+	    "Exit status: COMMAND's own, 128+N if it died of signal N, 125 "
+	    "if " PROG
+	    " failed,\n126 if COMMAND cannot be executed, 127 if it was "
+	    "not found.\n");
 }
 
 /* Every line the runtime writes goes to stderr: stdout is COMMAND's. */
@@ -151,10 +162,10 @@ static void msg(const char *fmt, ...)
 }
 
 static int verbose;
-#define trace(...)                      \
-	do {                            \
-		if (verbose)            \
-			msg(__VA_ARGS__); \
+#define trace(...)                                                             \
+	do {                                                                   \
+		if (verbose)                                                   \
+			msg(__VA_ARGS__);                                      \
 	} while (0)
 
 /*
@@ -196,13 +207,7 @@ static int resolve_rootfs(const char *arg, char out[PATH_MAX])
 }
 
 /* Long-only options are numbered above every character. */
-enum {
-	OPT_HOSTNAME = CHAR_MAX + 1,
-	OPT_NET,
-	OPT_IP,
-	OPT_UID_MAP,
-	OPT_GID_MAP
-};
+enum { OPT_HOSTNAME = CHAR_MAX + 1, OPT_NET, OPT_IP, OPT_UID_MAP, OPT_GID_MAP };
 
 /*
  * A hostname is checked before anything is created, so a bad one costs
@@ -321,16 +326,16 @@ static void default_map(char out[64], unsigned id, int rootless)
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
 	static const struct option longopts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"rootfs", required_argument, NULL, 'r'},
-		{"hostname", required_argument, NULL, OPT_HOSTNAME},
-		{"net", required_argument, NULL, OPT_NET},
-		{"ip", required_argument, NULL, OPT_IP},
-		{"uid-map", required_argument, NULL, OPT_UID_MAP},
-		{"gid-map", required_argument, NULL, OPT_GID_MAP},
-		{"verbose", no_argument, NULL, 'v'},
-		{NULL, 0, NULL, 0},
+	    {"help", no_argument, NULL, 'h'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"rootfs", required_argument, NULL, 'r'},
+	    {"hostname", required_argument, NULL, OPT_HOSTNAME},
+	    {"net", required_argument, NULL, OPT_NET},
+	    {"ip", required_argument, NULL, OPT_IP},
+	    {"uid-map", required_argument, NULL, OPT_UID_MAP},
+	    {"gid-map", required_argument, NULL, OPT_GID_MAP},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *rootfs = NULL;
 	int c, net_given = 0;
@@ -365,9 +370,9 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			break;
 		case OPT_UID_MAP:
 		case OPT_GID_MAP:
-			if (parse_map(optarg, c == OPT_UID_MAP ? cfg->uid_map
-							       : cfg->gid_map) ==
-			    -1)
+			if (parse_map(optarg, c == OPT_UID_MAP
+						  ? cfg->uid_map
+						  : cfg->gid_map) == -1)
 				return -1;
 			break;
 		case OPT_IP:
@@ -381,7 +386,8 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			break;
 		case ':':
 			msg("option '%s' needs an argument (try '" PROG
-			    " --help')", argv[optind - 1]);
+			    " --help')",
+			    argv[optind - 1]);
 			return -1;
 		default:
 			msg("unknown option '%s' (try '" PROG " --help')",
@@ -411,8 +417,9 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 	/* } step06 */
 	if (cfg->net == NET_VETH && cfg->rootless) {
 		msg("--net veth needs root (a veth pair is made in the host's "
-		    "network namespace): run with sudo, use --net none, or see "
-		    "step06 for rootless containers");
+		    "network namespace): run with sudo, or use --net none (the "
+		    "default without root; slirp4netns or pasta give rootless "
+		    "containers a network)");
 		return -1;
 	}
 	return resolve_rootfs(rootfs, cfg->rootfs) == 0 ? 0 : -1;
@@ -453,6 +460,17 @@ static int exec_status(int err)
 }
 
 /*
+ * Is the runtime gone? It holds its end of the sync pipe open for as long
+ * as the container runs, so once it has exited poll(2) reports a hang-up.
+ */
+static int runtime_gone(int fd)
+{
+	struct pollfd pfd = {fd, POLLIN, 0};
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP);
+}
+
+/*
  * Become uid and gid 0 of the new user namespace. Until now our ids were
  * the host's (unmapped inside, unless rootless); we kept them until we
  * stood in the rootfs, so that a path only the caller may enter (a home
@@ -464,8 +482,6 @@ static int exec_status(int err)
  */
 static int become_root(const struct config *cfg, const char **what)
 {
-	struct pollfd pfd = {cfg->sync_fd[0], POLLIN, 0};
-
 	/* step06 { setgroups(0, NULL) unless rootless (then it is denied);
 	 * setresgid(0, 0, 0) and setresuid(0, 0, 0); re-arm
 	 * prctl(PR_SET_PDEATHSIG, SIGKILL); if poll(2) shows POLLHUP on
@@ -483,7 +499,7 @@ static int become_root(const struct config *cfg, const char **what)
 	*what = "prctl(PR_SET_PDEATHSIG)";
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
 		return -1;
-	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP)) {
+	if (runtime_gone(cfg->sync_fd[0])) {
 		*what = "the runtime exited";
 		errno = ESRCH;
 		return -1;
@@ -527,23 +543,22 @@ struct mount_entry {
 };
 
 static const struct mount_entry mounts[] = {
-	/* A proc of the new PID namespace: `ps` sees only the container. */
-	{"proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL},
-	{"sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-	 NULL},
-	{"tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"},
-	/* /dev is a small tmpfs of our own, not the host's /dev. */
-	{"tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
-	 "mode=755,size=65536k"},
-	/* newinstance: ptys of our own, not the host's (devpts.rst). */
-	{"devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-	 "newinstance,ptmxmode=0666,mode=0620"},
-	{"tmpfs", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-	 "mode=1777"},
-	/* The POSIX message queues of the new IPC namespace: an mqueue mount
+    /* A proc of the new PID namespace: `ps` sees only the container. */
+    {"proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL},
+    {"sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+     NULL},
+    {"tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"},
+    /* /dev is a small tmpfs of our own, not the host's /dev. */
+    {"tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
+     "mode=755,size=65536k"},
+    /* newinstance: ptys of our own, not the host's (devpts.rst). */
+    {"devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+     "newinstance,ptmxmode=0666,mode=0620"},
+    {"tmpfs", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+     "mode=1777"},
+    /* The POSIX message queues of the new IPC namespace: an mqueue mount
 	 * shows the queues of the IPC namespace of the process mounting it. */
-	{"mqueue", "dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-	 NULL},
+    {"mqueue", "dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL},
 };
 
 /*
@@ -581,7 +596,7 @@ static int mount_one(const struct mount_entry *m)
 		return -1;
 	return mount(NULL, m->target, NULL,
 		     MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV |
-			     MS_NOEXEC,
+			 MS_NOEXEC,
 		     NULL);
 	/* } step06, skeleton: return -1; */
 }
@@ -591,14 +606,14 @@ static const struct device {
 	const char *path;
 	unsigned int major, minor;
 } devices[] = {
-	{"dev/null", 1, 3},    {"dev/zero", 1, 5},    {"dev/full", 1, 7},
-	{"dev/random", 1, 8},  {"dev/urandom", 1, 9}, {"dev/tty", 5, 0},
+    {"dev/null", 1, 3},	  {"dev/zero", 1, 5},	 {"dev/full", 1, 7},
+    {"dev/random", 1, 8}, {"dev/urandom", 1, 9}, {"dev/tty", 5, 0},
 };
 
 static const char *const dev_links[][2] = {
-	{"/proc/self/fd", "dev/fd"},	     {"/proc/self/fd/0", "dev/stdin"},
-	{"/proc/self/fd/1", "dev/stdout"}, {"/proc/self/fd/2", "dev/stderr"},
-	{"pts/ptmx", "dev/ptmx"},
+    {"/proc/self/fd", "dev/fd"},       {"/proc/self/fd/0", "dev/stdin"},
+    {"/proc/self/fd/1", "dev/stdout"}, {"/proc/self/fd/2", "dev/stderr"},
+    {"pts/ptmx", "dev/ptmx"},
 };
 
 /*
@@ -674,7 +689,7 @@ static int setup_rootfs(const struct config *cfg, const char **what)
 	*what = "bind-mount the rootfs onto itself";
 	trace("mount(%s, %s, MS_BIND | MS_REC)", cfg->rootfs, cfg->rootfs);
 	if (mount(cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) ==
-		    -1 ||
+		-1 ||
 	    chdir(cfg->rootfs) == -1)
 		return -1;
 	/* Now that we stand in the rootfs, become root of the namespace:
@@ -714,8 +729,10 @@ static int net_setup_host(struct config *cfg, pid_t child, struct go_msg *go,
 			  const char **what)
 {
 	int lock, nl = -1, rc = -1, in_use;
+	char name[IF_NAMESIZE];
 
-	*what = "lock " "/run/nsworkshop/net.lock";
+	*what = "lock "
+		"/run/nsworkshop/net.lock";
 	lock = net_lock();
 	if (lock == -1)
 		return -1;
@@ -739,12 +756,15 @@ static int net_setup_host(struct config *cfg, pid_t child, struct go_msg *go,
 		if (net_pick_subnet(nl, &go->gw, &go->addr, &go->prefix) == -1)
 			goto out;
 	}
-	snprintf(cfg->host_if, sizeof(cfg->host_if), "nsw%d", (int)child);
-	trace("RTM_NEWLINK veth %s <-> eth0 in the namespace of %d",
-	      cfg->host_if, (int)child);
+	snprintf(name, sizeof(name), "nsw%d", (int)child);
+	trace("RTM_NEWLINK veth %s <-> eth0 in the namespace of %d", name,
+	      (int)child);
 	*what = "create the veth pair (RTM_NEWLINK)";
-	if (net_veth_create(nl, cfg->host_if, "eth0", child) == -1)
+	if (net_veth_create(nl, name, "eth0", child) == -1)
 		goto out;
+	/* Ours from now on, for cleanup to delete; not before: a link of that
+	 * name that we failed to create (EEXIST) belongs to someone else. */
+	memcpy(cfg->host_if, name, sizeof(name));
 	trace("RTM_NEWADDR %s %s/%d, RTM_NEWLINK up", cfg->host_if,
 	      inet_ntoa(go->gw), go->prefix);
 	*what = "address the host end (RTM_NEWADDR)";
@@ -817,6 +837,12 @@ static int child_main(void *arg)
 		msg("runtime exited before the container started");
 		return EXIT_RUNTIME;
 	}
+	/* It may also have died after writing "go" but before our prctl ran:
+	 * then it hung up. */
+	if (runtime_gone(cfg->sync_fd[0])) {
+		msg("runtime exited before the container started");
+		return EXIT_RUNTIME;
+	}
 
 	const char *what = "";
 	int rc = 0;
@@ -840,6 +866,9 @@ static int child_main(void *arg)
 		msg("%s: %s", what, strerror(errno));
 		return EXIT_RUNTIME;
 	}
+	/* The host's PATH means nothing in the rootfs (and may name
+	 * directories we cannot search): use Docker's default. */
+	setenv("PATH", DEFAULT_PATH, 1);
 	trace("execvp(%s)", cfg->argv[0]);
 	execvp(cfg->argv[0], cfg->argv);
 	int err = errno;
@@ -872,16 +901,9 @@ static pid_t start_child(struct config *cfg, int *go_fd)
 
 	if (cfg->net == NET_VETH || cfg->net == NET_NONE)
 		flags |= CLONE_NEWNET;
-	/* Docker's --net container:ID. A child in a new user namespace has no
-	 * privilege over a network namespace owned by another one, so we join
-	 * it here, before clone, and the child inherits it. */
-	if (stack && cfg->net == NET_CONTAINER) {
-		trace("setns(%lu, CLONE_NEWNET)", cfg->net_ino);
-		if (setns(cfg->net_fd, CLONE_NEWNET) == -1)
-			return -1;
-	}
 	pid = stack ? clone(child_main, stack, flags, cfg) : -1;
-	trace("clone(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC "
+	trace("clone(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS "
+	      "| CLONE_NEWIPC "
 	      "%s| SIGCHLD) = %d",
 	      flags & CLONE_NEWNET ? "| CLONE_NEWNET " : "", (int)pid);
 	if (pid == -1) {
@@ -918,7 +940,7 @@ static int wait_child(pid_t pid)
  * processes share a namespace when those files have the same inode number.
  * This prints the table `ls -l /proc/self/ns /proc/PID/ns` would show.
  */
-static const char *const ns_names[] = {"cgroup", "ipc", "mnt", "net",
+static const char *const ns_names[] = {"cgroup", "ipc",	 "mnt",	 "net",
 				       "pid",	 "time", "user", "uts"};
 
 static unsigned long ns_inode(const char *pid, const char *ns)
@@ -944,7 +966,8 @@ static void print_ns_table(pid_t child, const struct config *cfg)
 		const char *state = host == cont ? "same" : "NEW";
 
 		/* We joined container:PID's namespace before clone. */
-		if (cfg->net == NET_CONTAINER && strcmp(ns_names[i], "net") == 0) {
+		if (cfg->net == NET_CONTAINER &&
+		    strcmp(ns_names[i], "net") == 0) {
 			cont = cfg->net_ino;
 			state = "joined";
 		}
@@ -1036,7 +1059,8 @@ static const char *userns_hint(void)
 			fclose(f);
 			return " (Ubuntu's AppArmor restricts user namespaces: "
 			       "sysctl -w "
-			       "kernel.apparmor_restrict_unprivileged_userns=0)";
+			       "kernel.apparmor_restrict_unprivileged_userns="
+			       "0)";
 		}
 		fclose(f);
 	}
@@ -1074,6 +1098,24 @@ static int abort_child(const struct config *cfg, pid_t pid, int go_fd)
 	return EXIT_RUNTIME;
 }
 
+/* Docker's --net container:ID. A child in a new user namespace has no
+ * privilege over a network namespace owned by another one, so we join it
+ * here, before clone, and the child inherits it. */
+static int net_join(const struct config *cfg)
+{
+	if (cfg->net != NET_CONTAINER)
+		return 0;
+	trace("setns(%lu, CLONE_NEWNET)", cfg->net_ino);
+	if (setns(cfg->net_fd, CLONE_NEWNET) == -1) {
+		msg("setns(--net container:PID): %s%s", strerror(errno),
+		    errno == EPERM ? " (joining another network namespace "
+				     "needs root)"
+				   : "");
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg = {.net_fd = -1};
@@ -1087,6 +1129,8 @@ int main(int argc, char **argv)
 		return rc > 0 ? 0 : EXIT_RUNTIME;
 	verbose = cfg.verbose;
 
+	if (net_join(&cfg) == -1)
+		return EXIT_RUNTIME;
 	pid = start_child(&cfg, &go_fd);
 	if (pid == -1) {
 		int err = errno;
@@ -1108,7 +1152,8 @@ int main(int argc, char **argv)
 		    strerror(err), err == EPERM ? userns_hint() : "");
 		return abort_child(&cfg, pid, go_fd);
 	}
-	if (cfg.net == NET_VETH && net_setup_host(&cfg, pid, &go, &what) == -1) {
+	if (cfg.net == NET_VETH &&
+	    net_setup_host(&cfg, pid, &go, &what) == -1) {
 		msg("%s: %s", what, strerror(errno));
 		return abort_child(&cfg, pid, go_fd);
 	}

@@ -53,6 +53,8 @@
 
 #define PROG	   "step08"
 #define STACK_SIZE (1024 * 1024)
+#define DEFAULT_PATH                                                           \
+	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 /* The namespaces this step always creates; CLONE_NEWNET depends on --net. */
 #define CLONE_FLAGS                                                            \
 	(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS |           \
@@ -563,6 +565,17 @@ static int exec_status(int err)
 }
 
 /*
+ * Is the runtime gone? It holds its end of the sync pipe open for as long
+ * as the container runs, so once it has exited poll(2) reports a hang-up.
+ */
+static int runtime_gone(int fd)
+{
+	struct pollfd pfd = {fd, POLLIN, 0};
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP);
+}
+
+/*
  * Become uid and gid 0 of the new user namespace. Until now our ids were
  * the host's (unmapped inside, unless rootless); we kept them until we
  * stood in the rootfs, so that a path only the caller may enter (a home
@@ -574,8 +587,6 @@ static int exec_status(int err)
  */
 static int become_root(const struct config *cfg, const char **what)
 {
-	struct pollfd pfd = {cfg->sync_fd[0], POLLIN, 0};
-
 	/* Drop the host's supplementary groups; impossible (EPERM) and
 	 * unneeded when setgroups is denied. */
 	*what = "setgroups(0)";
@@ -588,7 +599,7 @@ static int become_root(const struct config *cfg, const char **what)
 	*what = "prctl(PR_SET_PDEATHSIG)";
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
 		return -1;
-	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP)) {
+	if (runtime_gone(cfg->sync_fd[0])) {
 		*what = "the runtime exited";
 		errno = ESRCH;
 		return -1;
@@ -909,9 +920,7 @@ static int exec_command(char *const argv[])
 {
 	/* The host's PATH means nothing in the rootfs (and may name
 	 * directories we cannot search): use Docker's default. */
-	setenv("PATH",
-	       "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-	       1);
+	setenv("PATH", DEFAULT_PATH, 1);
 	trace("execvp(%s)", argv[0]);
 	execvp(argv[0], argv);
 	int err = errno;
@@ -970,6 +979,12 @@ static int child_main(void *arg)
 	 * of the write end, EOF instead of "go" tells us. */
 	close(cfg->sync_fd[1]);
 	if (read(cfg->sync_fd[0], &go, sizeof(go)) != sizeof(go)) {
+		msg("runtime exited before the container started");
+		return EXIT_RUNTIME;
+	}
+	/* It may also have died after writing "go" but before our prctl ran:
+	 * then it hung up. */
+	if (runtime_gone(cfg->sync_fd[0])) {
 		msg("runtime exited before the container started");
 		return EXIT_RUNTIME;
 	}
