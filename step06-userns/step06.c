@@ -95,10 +95,9 @@ struct config {
 	unsigned long net_ino; /* and that namespace's inode, for -v */
 	struct in_addr ip;     /* --ip ADDR/PREFIX, when ip_prefix > 0 */
 	int ip_prefix;
-	char host_if[IF_NAMESIZE]; /* veth: the host end, "nsw<child PID>" */
-	char uid_map[64];	   /* "INSIDE OUTSIDE COUNT", as the kernel */
-	char gid_map[64];	   /* reads /proc/PID/uid_map and gid_map */
-	int rootless;		   /* not root: map ourselves, deny setgroups */
+	char uid_map[64]; /* "INSIDE OUTSIDE COUNT", as the kernel */
+	char gid_map[64]; /* reads /proc/PID/uid_map and gid_map */
+	int rootless;	  /* not root: map ourselves, deny setgroups */
 };
 
 /*
@@ -762,14 +761,11 @@ static int net_setup_host(struct config *cfg, pid_t child, struct go_msg *go,
 	*what = "create the veth pair (RTM_NEWLINK)";
 	if (net_veth_create(nl, name, "eth0", child) == -1)
 		goto out;
-	/* Ours from now on, for cleanup to delete; not before: a link of that
-	 * name that we failed to create (EEXIST) belongs to someone else. */
-	memcpy(cfg->host_if, name, sizeof(name));
-	trace("RTM_NEWADDR %s %s/%d, RTM_NEWLINK up", cfg->host_if,
-	      inet_ntoa(go->gw), go->prefix);
+	trace("RTM_NEWADDR %s %s/%d, RTM_NEWLINK up", name, inet_ntoa(go->gw),
+	      go->prefix);
 	*what = "address the host end (RTM_NEWADDR)";
-	if (net_addr_add(nl, cfg->host_if, go->gw, go->prefix) == -1 ||
-	    net_link_up(nl, cfg->host_if) == -1)
+	if (net_addr_add(nl, name, go->gw, go->prefix) == -1 ||
+	    net_link_up(nl, name) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -1069,32 +1065,13 @@ static const char *userns_hint(void)
 	/* } step06, skeleton: return ""; */
 }
 
-/* Delete the host end of the veth pair, if we made one: the kernel would,
- * once the namespace is gone, but not necessarily before we return. */
-static void net_cleanup(const struct config *cfg)
-{
-	int nl;
-
-	if (!cfg->host_if[0])
-		return;
-	nl = nl_open();
-	if (nl == -1)
-		return;
-	if (net_link_del(nl, cfg->host_if) == 0)
-		trace("RTM_DELLINK %s", cfg->host_if);
-	else if (errno != ENODEV)
-		msg("delete %s: %s", cfg->host_if, strerror(errno));
-	close(nl);
-}
-
-/* A failure after clone: the child waits on the pipe; kill it, reap it,
- * undo what the host side made. */
-static int abort_child(const struct config *cfg, pid_t pid, int go_fd)
+/* A failure after clone: the child waits on the pipe; kill it and reap it.
+ * A veth pair made for it goes with its network namespace. */
+static int abort_child(pid_t pid, int go_fd)
 {
 	close(go_fd);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
-	net_cleanup(cfg);
 	return EXIT_RUNTIME;
 }
 
@@ -1150,12 +1127,12 @@ int main(int argc, char **argv)
 		msg("%s (%s): %s%s", what,
 		    strcmp(what, "write gid_map") ? cfg.uid_map : cfg.gid_map,
 		    strerror(err), err == EPERM ? userns_hint() : "");
-		return abort_child(&cfg, pid, go_fd);
+		return abort_child(pid, go_fd);
 	}
 	if (cfg.net == NET_VETH &&
 	    net_setup_host(&cfg, pid, &go, &what) == -1) {
 		msg("%s: %s", what, strerror(errno));
-		return abort_child(&cfg, pid, go_fd);
+		return abort_child(pid, go_fd);
 	}
 
 	/* Let the child go; if this write fails it sees EOF and exits. */
@@ -1165,6 +1142,8 @@ int main(int argc, char **argv)
 	 * after changing its credentials (become_root). */
 	rc = wait_child(pid);
 	close(go_fd);
-	net_cleanup(&cfg);
+	/* Nothing to undo on the host: the veth pair dies with the container's
+	 * network namespace, which died with its last process (see
+	 * docs/05-netns.md, "Who deletes the veth pair"). */
 	return rc;
 }

@@ -94,6 +94,9 @@ Test(step05, veth_container_answers_ping)
 	cr_expect_eq(ping(addr), 0, "the host pings %s", addr);
 	proc_write(p, "\n");
 	cr_expect_eq(proc_finish(p), 0);
+	/* the kernel destroys the pair with the namespace, a moment later */
+	for (int i = 0; i < 200 && link_exists(host_if); i++)
+		usleep(10000);
 	cr_expect_not(link_exists(host_if), "%s left on the host", host_if);
 	free(host_if);
 	free(addr);
