@@ -74,6 +74,9 @@ static int check_dev_null(void)
 {
 	struct stat st;
 
+	/* step07 { lstat(2) "dev/null", which does not follow a symlink: -1
+	 * if that fails; ENODEV unless it is a character device (S_ISCHR)
+	 * with major() 1 and minor() 3 (CVE-2025-31133); else 0 */
 	if (lstat("dev/null", &st) == -1)
 		return -1;
 	if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 ||
@@ -82,18 +85,23 @@ static int check_dev_null(void)
 		return -1;
 	}
 	return 0;
+	/* } step07, skeleton: return 0; */
 }
 
 static int mask_one(const char *path)
 {
 	struct stat st;
 
+	/* step07 { lstat(2) PATH: absent (ENOENT) is nothing to hide, 0. A
+	 * directory: mount(2) an empty tmpfs on it, MS_RDONLY, "size=0".
+	 * Anything else: bind-mount (MS_BIND) "dev/null" over it */
 	if (lstat(path, &st) == -1)
 		return errno == ENOENT ? 0
 				       : -1; /* absent here: nothing to hide */
 	if (S_ISDIR(st.st_mode))
 		return mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0");
 	return mount("dev/null", path, NULL, MS_BIND, NULL);
+	/* } step07, skeleton: return 0; */
 }
 
 /* Bind a path onto itself and remount the bind read-only. In a user
@@ -102,12 +110,17 @@ static int readonly_one(const char *path)
 {
 	unsigned long locked = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 
+	/* step07 { absent (access(2) F_OK, ENOENT): 0. mount(2) PATH on
+	 * itself, MS_BIND | MS_REC, then remount that bind MS_REMOUNT |
+	 * MS_BIND | MS_RDONLY | LOCKED: a remount that would clear a locked
+	 * flag is EPERM */
 	if (access(path, F_OK) == -1)
 		return errno == ENOENT ? 0 : -1;
 	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) == -1)
 		return -1;
 	return mount(NULL, path, NULL,
 		     MS_REMOUNT | MS_BIND | MS_RDONLY | locked, NULL);
+	/* } step07, skeleton: return 0; */
 }
 
 int harden_paths(const char **what)
@@ -158,6 +171,10 @@ int harden_privileges(void)
 {
 	int last = last_cap();
 
+	/* step07 { prctl(2) PR_CAPBSET_DROP each capability 0..LAST that is
+	 * not kept(); clear the ambient set, PR_CAP_AMBIENT with
+	 * PR_CAP_AMBIENT_CLEAR_ALL (EINVAL: a kernel without ambient
+	 * capabilities, fine); then PR_SET_NO_NEW_PRIVS 1. -1 on a failure */
 	for (int cap = 0; cap <= last; cap++)
 		if (!kept(cap) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1)
 			return -1;
@@ -165,6 +182,7 @@ int harden_privileges(void)
 	    errno != EINVAL)
 		return -1;
 	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	/* } step07, skeleton: return 0; */
 }
 
 /*
@@ -175,6 +193,10 @@ int harden_privileges(void)
  */
 int harden_fds(void)
 {
+	/* step07 { close_range(2) 3 to ~0U with CLOSE_RANGE_CLOEXEC: marked,
+	 * not closed yet. ENOSYS or EINVAL (before 5.11): fcntl(2) F_GETFD,
+	 * then F_SETFD with FD_CLOEXEC added, on each open fd from 3 to 1023.
+	 * Another error: -1 */
 	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
 		return 0;
 	if (errno != ENOSYS && errno != EINVAL)
@@ -186,4 +208,5 @@ int harden_fds(void)
 			fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
 	}
 	return 0;
+	/* } step07, skeleton: return 0; */
 }

@@ -32,6 +32,9 @@ static void relay(int sig)
 	int saved = errno;
 	pid_t pid = *relay_target;
 
+	/* step07 { async-signal-safe calls only: if PID > 0, kill(2) it with
+	 * SIG, and for SIGTERM, SIGINT and SIGQUIT, when relay_timeout is set,
+	 * alarm(2) relay_timeout. Restore errno from SAVED */
 	if (pid > 0) {
 		kill(pid, sig);
 		if (relay_timeout &&
@@ -39,6 +42,7 @@ static void relay(int sig)
 			alarm(relay_timeout);
 	}
 	errno = saved;
+	/* } step07 */
 }
 
 /* The stop timeout ran out: what `docker stop` does after 10 s. */
@@ -55,6 +59,11 @@ int forward_signals(volatile pid_t *target, unsigned stop_timeout)
 {
 	struct sigaction sa;
 
+	/* step07 { keep TARGET and STOP_TIMEOUT in relay_target and
+	 * relay_timeout; sigaction(2) relay() for each of forwarded_signals
+	 * (it ends with 0), with an empty sa_mask and without SA_RESTART (the
+	 * caller's waitpid loops on EINTR), then stop_now() for SIGALRM. -1
+	 * if a sigaction fails */
 	memset(&sa, 0, sizeof(sa));
 	relay_target = target;
 	relay_timeout = stop_timeout;
@@ -66,6 +75,7 @@ int forward_signals(volatile pid_t *target, unsigned stop_timeout)
 			return -1;
 	sa.sa_handler = stop_now;
 	return sigaction(SIGALRM, &sa, NULL);
+	/* } step07, skeleton: return 0; */
 }
 
 void reset_signals(void)
@@ -92,6 +102,11 @@ int run_init(char *const argv[], int (*exec)(char *const argv[]))
 	int wstatus;
 	pid_t pid;
 
+	/* step07 { fork(2) into COMMAND; the child reset_signals() and
+	 * _exit(2)s with EXEC(ARGV). The parent forward_signals() to it (stop
+	 * timeout 0) and reaps with waitpid(2) -1, again on EINTR, every
+	 * process that ends, orphans included, until COMMAND does: return
+	 * status_of() its status. A failed fork, sigaction or waitpid: -1 */
 	command = fork();
 	if (command == -1)
 		return -1;
@@ -112,4 +127,5 @@ int run_init(char *const argv[], int (*exec)(char *const argv[]))
 			return status_of(wstatus);
 		/* an orphan re-parented to us: reaped, nothing else to do */
 	}
+	/* } step07, skeleton: return exec(argv); */
 }

@@ -517,11 +517,15 @@ static int open_nsfile(struct ctx *c)
 	fd = open(c->nsfile, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return fail(c, "open", c->nsfile);
+	/* step07 { before any ioctl: fstatfs(2) FD; if that fails or its
+	 * f_type is not NSFS_MAGIC, close FD and return fail(c, "nsfs",
+	 * c->nsfile) with errno ENOTTY */
 	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != NSFS_MAGIC) {
 		close(fd);
 		errno = ENOTTY;
 		return fail(c, "nsfs", c->nsfile);
 	}
+	/* } step07 */
 	type = ioctl(fd, NS_GET_NSTYPE);
 	for (size_t i = 0; type != -1 && i < NS_COUNT; i++) {
 		if (nstab[i].type == type) {
@@ -551,6 +555,12 @@ static int open_nsfile(struct ctx *c)
  */
 static int join_all(struct ctx *c)
 {
+	/* step07 { two passes over nstab: pass 0 from index 1 (all but the
+	 * user namespace), pass 1 from 0. Each ns whose fd is open:
+	 * setns(2)(fd, type). A failure in pass 0 is traced and left for
+	 * pass 1; in pass 1 set c->nstype and return fail(c, "setns", name).
+	 * A join: trace it, close the fd, set it to -1, mark the ns joined.
+	 * Return 0 */
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = pass ? 0 : 1; i < NS_COUNT; i++) {
 			struct ns *ns = &nstab[i];
@@ -573,11 +583,16 @@ static int join_all(struct ctx *c)
 		}
 	}
 	return 0;
+	/* } step07, skeleton: return 0; */
 }
 
 /* After the joins: our root and working directory, then our credentials. */
 static int settle(struct ctx *c)
 {
+	/* step07 { after a mount join (ns_of(CLONE_NEWNS)->joined): when
+	 * c->rootfd is open, fchdir(2) to it and chroot(2) "." (else
+	 * fail(c, "chroot", "/proc/PID/root")); then chdir(2) "/" (else
+	 * fail(c, "chdir", "/")) */
 	/* setns(CLONE_NEWNS) moved root and cwd to the namespace's root; the
 	 * target's root (opened before) is the container's. */
 	if (ns_of(CLONE_NEWNS)->joined) {
@@ -588,6 +603,11 @@ static int settle(struct ctx *c)
 			return fail(c, "chdir", "/");
 		trace("%schdir(/)", c->rootfd >= 0 ? "chroot(root), " : "");
 	}
+	/* } step07 */
+	/* step07 { after a user join, become the container's root:
+	 * setgroups(2) 0, NULL (EPERM is no error: a rootless container
+	 * denied it, and prepare() dropped our groups), setgid(2) 0,
+	 * setuid(2) 0; a failure returns fail(c, CALL, "0") */
 	if (!ns_of(CLONE_NEWUSER)->joined)
 		return 0;
 	/* In a user namespace we hold every capability but keep our uids:
@@ -603,6 +623,7 @@ static int settle(struct ctx *c)
 	if (setuid(0) < 0)
 		return fail(c, "setuid", "0");
 	trace("setgid(0), setuid(0) in the user namespace");
+	/* } step07 */
 	return 0;
 }
 
@@ -672,6 +693,13 @@ static int fork_command(struct ctx *c, char **argv)
 	sigset_t block, old;
 	pid_t pid;
 
+	/* step07 { a PID join only applies to our children: fork(2). First
+	 * SIGCHLD to SIG_DFL, and sigprocmask(2) block SIGTERM, SIGHUP,
+	 * SIGINT and SIGQUIT across the fork (it fails: fail(c, "fork",
+	 * "COMMAND")). The child restores the mask and _exit(2)s with
+	 * exec_command(ARGV). The parent handle_signals() for it, restores
+	 * the mask, says "child PID on host: N" unless -q, and returns
+	 * wait_child() */
 	signal(SIGCHLD, SIG_DFL); /* inherited SIG_IGN: waitpid gets ECHILD */
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
@@ -691,6 +719,7 @@ static int fork_command(struct ctx *c, char **argv)
 	if (!c->quiet)
 		msg("child PID on host: %d", (int)pid);
 	return wait_child(c, pid);
+	/* } step07, skeleton: return exec_command(argv); */
 }
 
 /* main's one line: what failed, on what, why, and a hint where one helps. */
@@ -759,6 +788,12 @@ static int prepare(struct ctx *c)
 {
 	int rc = -1, saved;
 
+	/* step07 { prctl(2) PR_SET_DUMPABLE 0 while we join (CVE-2016-9962),
+	 * else fail(c, "prctl", "PR_SET_DUMPABLE"); then every inherited fd
+	 * from 3 up close-on-exec (CVE-2024-21626): syscall(2)
+	 * __NR_close_range 3, ~0U, CLOSE_RANGE_CLOEXEC, where ENOSYS and
+	 * EINVAL (older kernels) are no error, else fail(c, "close_range",
+	 * "3") */
 	/* CVE-2016-9962: once we are in its namespaces, the container's root
 	 * could ptrace us or open /proc/OURPID/fd and reach the host through
 	 * the descriptors we hold. Not dumpable, only host root can; execve
@@ -770,6 +805,7 @@ static int prepare(struct ctx *c)
 	if (syscall(__NR_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0 &&
 	    errno != ENOSYS && errno != EINVAL)
 		return fail(c, "close_range", "3");
+	/* } step07 */
 	if ((c->nsfile ? open_nsfile(c) : open_target(c)) < 0)
 		goto out;
 	/* Drop host root's groups while we may: inside a rootless user

@@ -862,9 +862,12 @@ static int exec_report_fd = -1;
 
 static int report_exec(int err, int status)
 {
+	/* step07 { write(2) ERR, one int, to exec_report_fd, the write end of
+	 * the exec report; if that fails return EXIT_RUNTIME, else STATUS */
 	if (write(exec_report_fd, &err, sizeof(err)) != sizeof(err))
 		return EXIT_RUNTIME;
 	return status;
+	/* } step07, skeleton: return status; */
 }
 
 /* Exec COMMAND; on failure report errno and return Docker's status. With
@@ -878,7 +881,13 @@ static int exec_command(char *const argv[])
 	execvp(argv[0], argv);
 	int err = errno;
 
+	/* step07 { the parent prints why exec failed, not us: report_exec()
+	 * ERR, returning Docker's status for it, exec_status(ERR) */
 	return report_exec(err, exec_status(err));
+	/* } step07, skeleton:
+	 * msg("execvp(%s): %s", argv[0], strerror(err));
+	 * return exec_status(err);
+	 */
 }
 
 /*
@@ -897,6 +906,9 @@ static int finish_child(const struct config *cfg, const char **what)
 	*what = "close-on-exec for inherited descriptors";
 	if (harden_fds() == -1)
 		return -1;
+	/* step07 { without --detach, return 0. With it, set
+	 * *what = "open /dev/null", open(2) /dev/null O_RDWR | O_CLOEXEC,
+	 * dup2(2) it onto 0, 1 and 2, then close it */
 	if (!cfg->detach)
 		return 0;
 	*what = "open /dev/null";
@@ -906,6 +918,7 @@ static int finish_child(const struct config *cfg, const char **what)
 	if (dup2(null, 0) == -1 || dup2(null, 1) == -1 || dup2(null, 2) == -1)
 		return -1;
 	return close(null);
+	/* } step07, skeleton: return 0; */
 }
 
 /*
@@ -917,12 +930,19 @@ static int child_main(void *arg)
 	struct config *cfg = arg;
 	struct go_msg go;
 
+	/* step07 { setsid(2): a session of our own, without a controlling
+	 * terminal, so nothing inside can push characters into ours with
+	 * TIOCSTI (CVE-2017-5226); as PID 1 we lead no group: it cannot fail */
 	/* A new session: no controlling terminal, so nothing inside can push
 	 * characters into ours with TIOCSTI (CVE-2017-5226). We are PID 1 of a
 	 * new PID namespace, never a group leader, so setsid cannot fail. */
 	setsid();
+	/* } step07 */
+	/* step07 { keep the exec report's write end, cfg->exec_fd[1], in
+	 * exec_report_fd for report_exec(); close the read end, the parent's */
 	exec_report_fd = cfg->exec_fd[1];
 	close(cfg->exec_fd[0]);
+	/* } step07 */
 	/* Die with the runtime: SIGKILL as soon as the parent exits. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1) {
 		msg("prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
@@ -1178,10 +1198,14 @@ static void net_cleanup(const struct config *cfg)
 static void cleanup(const struct config *cfg)
 {
 	net_cleanup(cfg);
+	/* step07 { unlink(2) the record, cfg->state (when reserved), and
+	 * --pidfile's file; ENOENT is no error, another failure is one line
+	 * "remove FILE: <strerror>" */
 	if (cfg->state[0] && unlink(cfg->state) == -1 && errno != ENOENT)
 		msg("remove %s: %s", cfg->state, strerror(errno));
 	if (cfg->pidfile && unlink(cfg->pidfile) == -1 && errno != ENOENT)
 		msg("remove %s: %s", cfg->pidfile, strerror(errno));
+	/* } step07 */
 }
 
 /* A failure after clone: the child waits on the pipe; kill it, reap it,
@@ -1207,6 +1231,13 @@ static int detach(int *report_fd, int *status)
 	int fds[2], wstatus;
 	pid_t sup, container;
 
+	/* step07 { pipe2(2) O_CLOEXEC, then fork(2) the supervisor. In it:
+	 * close the read end, setsid(2), *REPORT_FD = the write end, return
+	 * 0. In the caller: close the write end and read(2) a pid_t; if one
+	 * came, print it and a newline on stdout, *STATUS = 0; if not (EOF:
+	 * the container never ran), waitpid(2) the supervisor, *STATUS = its
+	 * exit status, EXIT_RUNTIME if a signal ended it. Return 1. A failed
+	 * pipe2 or fork: -1 */
 	if (pipe2(fds, O_CLOEXEC) == -1)
 		return -1;
 	sup = fork();
@@ -1227,6 +1258,7 @@ static int detach(int *report_fd, int *status)
 	waitpid(sup, &wstatus, 0);
 	*status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : EXIT_RUNTIME;
 	return 1;
+	/* } step07, skeleton: return 0; */
 }
 
 /* Wait for the exec report: 1 when COMMAND runs, 0 when it did not (the
@@ -1236,6 +1268,10 @@ static int wait_exec(const struct config *cfg)
 	ssize_t n;
 	int err;
 
+	/* step07 { read(2) one int from cfg->exec_fd[0], again on EINTR, and
+	 * close it. No int (EOF: exec closed the child's end): return 1. An
+	 * int: COMMAND did not start; a non-zero one is exec's errno, said as
+	 * "execvp(COMMAND): <strerror>" (0: the child said why); return 0 */
 	do
 		n = read(cfg->exec_fd[0], &err, sizeof(err));
 	while (n == -1 && errno == EINTR);
@@ -1245,6 +1281,7 @@ static int wait_exec(const struct config *cfg)
 	if (err)
 		msg("execvp(%s): %s", cfg->argv[0], strerror(err));
 	return 0;
+	/* } step07, skeleton: return 1; */
 }
 
 /* COMMAND runs: write the record and the pidfile; with --detach, tell the
@@ -1254,10 +1291,18 @@ static void container_started(const struct config *cfg, pid_t pid,
 {
 	int null;
 
+	/* step07 { state_commit() the record when one is reserved
+	 * (cfg->state[0]) and write_pidfile() with --pidfile; a failure is one
+	 * line "write FILE: <strerror>", and the container goes on */
 	if (cfg->state[0] && state_commit(cfg->state, pid, cfg->argv) == -1)
 		msg("write %s: %s", cfg->state, strerror(errno));
 	if (cfg->pidfile && write_pidfile(cfg->pidfile, pid) == -1)
 		msg("write %s: %s", cfg->pidfile, strerror(errno));
+	/* } step07 */
+	/* step07 { with --detach (REPORT_FD >= 0): write(2) PID to REPORT_FD
+	 * ("report the PID: <strerror>" if that fails) and close it; then let
+	 * go of the caller's terminal or pipes: open(2) /dev/null and dup2(2)
+	 * it onto 0, 1 and 2 */
 	if (report_fd < 0)
 		return;
 	if (write(report_fd, &pid, sizeof(pid)) != sizeof(pid))
@@ -1270,6 +1315,7 @@ static void container_started(const struct config *cfg, pid_t pid,
 		dup2(null, 2);
 		close(null);
 	}
+	/* } step07 */
 }
 
 /* The container's host PID, read by the signal relay (init.c). */

@@ -87,6 +87,10 @@ int parse_size(const char *s, long long *out)
 	long long v, mult = 1;
 	char *end;
 
+	/* step08 { parse_positive() the number; after it nothing, or one
+	 * letter of UNITS in either case and nothing more (else EINVAL): k is
+	 * 1024, m 1024 * 1024, and so on; ERANGE if the bytes overflow a long
+	 * long; *OUT = the bytes */
 	if (parse_positive(s, &v, &end) == -1)
 		return -1;
 	if (*end != '\0') {
@@ -100,6 +104,7 @@ int parse_size(const char *s, long long *out)
 		return fail(ERANGE);
 	*out = v * mult;
 	return 0;
+	/* } step08, skeleton: return fail(ENOSYS); */
 }
 
 int parse_count(const char *s, long long *out)
@@ -107,12 +112,15 @@ int parse_count(const char *s, long long *out)
 	long long v;
 	char *end;
 
+	/* step08 { parse_positive(), and nothing after it (EINVAL); *OUT = the
+	 * count */
 	if (parse_positive(s, &v, &end) == -1)
 		return -1;
 	if (*end != '\0')
 		return fail(EINVAL);
 	*out = v;
 	return 0;
+	/* } step08, skeleton: return fail(ENOSYS); */
 }
 
 /* The kernel refuses a CFS quota under 1 ms, i.e. 0.01 CPU per 100 ms; like
@@ -125,6 +133,11 @@ int parse_cpus(const char *s, double *out)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	double v;
 
+	/* step08 { plain decimal only: N digits, then optionally '.' and
+	 * digits, then the end, and not "." alone (else EINVAL: strtod(3)
+	 * alone takes "nan", "1e9", " -1"). V = strtod(); 0 is EINVAL;
+	 * below 0.01 (the kernel's smallest quota) or above NCPU (1024 if
+	 * unknown) is ERANGE; *OUT = V */
 	if (s[n] == '.')
 		m = strspn(s + n + 1, digits) + 1;
 	if (n + m == 0 || s[n + m] != '\0' || strcmp(s, ".") == 0)
@@ -136,6 +149,7 @@ int parse_cpus(const char *s, double *out)
 		return fail(ERANGE);
 	*out = v;
 	return 0;
+	/* } step08, skeleton: return fail(ENOSYS); */
 }
 
 /* ----------------------------------------------------------- file I/O -- */
@@ -348,6 +362,11 @@ static int create_v2(struct cgroup *cg, const char *name,
 	if (enable_v2(cg, CG_ROOT, lim) == -1 ||
 	    make_dirs(cg, cg->path, CG_ROOT, name, lim) == -1)
 		return -1;
+	/* step08 { with cg_write(), in DIR, each limit asked for:
+	 * memory.max, the bytes, then memory.swap.max "0" (ENOENT: no swap
+	 * accounting, fine); pids.max; cpu.max "QUOTA PERIOD", PERIOD =
+	 * CPU_PERIOD_US and QUOTA = cpus * PERIOD, rounded. -1 on a
+	 * failure */
 	if (lim->memory &&
 	    (cg_write(cg, dir, "memory.max", "%lld", lim->memory) == -1 ||
 	     (cg_write(cg, dir, "memory.swap.max", "0") == -1 &&
@@ -360,6 +379,7 @@ static int create_v2(struct cgroup *cg, const char *name,
 				  CPU_PERIOD_US) == -1)
 		return -1;
 	return 0;
+	/* } step08, skeleton: return fail(ENOSYS); */
 }
 
 /* v1 says the same in other files. At memory.limit_in_bytes the OOM killer
@@ -379,6 +399,11 @@ static int create_v1(struct cgroup *cg, const char *name,
 		    (pathf(base, "%s/%s", CG_ROOT, ctrl_name[i]) == -1 ||
 		     make_dirs(cg, cg->v1[i], base, name, NULL) == -1))
 			return -1;
+	/* step08 { the same limits in v1's files, with cg_write(): in MEM,
+	 * memory.limit_in_bytes, then memory.memsw.limit_in_bytes equal to it
+	 * (no swap; ENOENT: no swap accounting, fine); pids.max in
+	 * cg->v1[CG_PIDS]; in CPU, cpu.cfs_period_us CPU_PERIOD_US, then
+	 * cpu.cfs_quota_us cpus * CPU_PERIOD_US, rounded. -1 on a failure */
 	if (lim->memory &&
 	    (cg_write(cg, mem, "memory.limit_in_bytes", "%lld", lim->memory) ||
 	     (cg_write(cg, mem, "memory.memsw.limit_in_bytes", "%lld",
@@ -394,6 +419,7 @@ static int create_v1(struct cgroup *cg, const char *name,
 		      (long long)(lim->cpus * CPU_PERIOD_US + 0.5))))
 		return -1;
 	return 0;
+	/* } step08, skeleton: return fail(ENOSYS); */
 }
 
 int cg_create(struct cgroup *cg, const char *name, const struct limits *lim)
@@ -406,6 +432,11 @@ int cg_create(struct cgroup *cg, const char *name, const struct limits *lim)
 	    strcmp(name, "..") == 0 || lim->memory < 0 || lim->pids < 0 ||
 	    !(lim->cpus >= 0))
 		return fail(EINVAL);
+	/* step08 { cg->v2 = cg_detect() (-1: return -1); a controller that
+	 * LIM wanted() but is not available() is ENOTSUP, with cg->missing =
+	 * its ctrl_name. Then create_v2() or create_v1(); if that fails,
+	 * cg_destroy() what it made, keeping cg->failed and errno, and return
+	 * -1. Success: cg->failed = "", 0 */
 	cg->v2 = cg_detect();
 	if (cg->v2 == -1)
 		return -1;
@@ -425,12 +456,16 @@ int cg_create(struct cgroup *cg, const char *name, const struct limits *lim)
 	}
 	cg->failed[0] = '\0';
 	return 0;
+	/* } step08, skeleton: return fail(ENOSYS); */
 }
 
 int cg_add_pid(struct cgroup *cg, pid_t pid)
 {
 	char val[24];
 
+	/* step08 { write PID, in decimal, to cgroup.procs with write_at(),
+	 * which leaves the path in cg->failed: in cg->path on v2, in each
+	 * cg->v1[i] that is not "" on v1. EOVERFLOW if it does not fit VAL */
 	if (snprintf(val, sizeof(val), "%d", (int)pid) >= (int)sizeof(val))
 		return fail(EOVERFLOW);
 	if (cg->v2)
@@ -440,6 +475,7 @@ int cg_add_pid(struct cgroup *cg, pid_t pid)
 		    write_at(cg->failed, cg->v1[i], "cgroup.procs", val) == -1)
 			return -1;
 	return 0;
+	/* } step08, skeleton: return fail(ENOSYS); */
 }
 
 /* ------------------------------------------------------------- remove -- */
@@ -485,6 +521,11 @@ static int drain(const char *dir, int v2)
 {
 	const struct timespec tick = {0, 10 * 1000 * 1000};
 	char path[CG_PATH_MAX];
+	/* step08 { v2: write_at() "1" to DIR/cgroup.kill (Linux 5.14: it
+	 * SIGKILLs the whole subtree). Then up to WAIT_STEPS times, TICK
+	 * apart (nanosleep(2)): once it worked, populated(DIR); otherwise
+	 * procs(DIR, SIGKILL), which kills each PID it lists; at 0 or below,
+	 * return that. Still not empty: EBUSY */
 	int killed = v2 && write_at(path, dir, "cgroup.kill", "1") == 0;
 
 	for (int i = 0; i < WAIT_STEPS; i++) {
@@ -495,6 +536,7 @@ static int drain(const char *dir, int v2)
 		nanosleep(&tick, NULL);
 	}
 	return fail(EBUSY);
+	/* } step08, skeleton: return fail(ENOSYS); */
 }
 
 /* Empty and rmdir DIR, then its parent nsworkshop/ if we were its last child
@@ -522,6 +564,9 @@ int cg_destroy(struct cgroup *cg)
 {
 	int err = 0;
 
+	/* step08 { remove_cgroup() cg->path with V2 1, and each of cg->v1[]
+	 * with V2 0, every one even after a failure; return -1 with the first
+	 * errno, or 0 */
 	if (remove_cgroup(cg->path, 1, cg->failed) == -1)
 		err = errno;
 	for (int i = 0; i < CG_NCTRL; i++)
@@ -529,6 +574,7 @@ int cg_destroy(struct cgroup *cg)
 			err = errno;
 	errno = err;
 	return err ? -1 : 0;
+	/* } step08, skeleton: return fail(ENOSYS); */
 }
 
 /* A PID that no longer exists is the sign of a runtime that died without
@@ -550,11 +596,15 @@ static void sweep_dir(const char *parent, const char *prefix)
 		    parse_count(e->d_name + plen + 1, &pid) == -1 ||
 		    pid > INT_MAX)
 			continue;
+		/* step08 { stale only if no process has the PID: kill(2) PID, 0
+		 * fails with ESRCH (anything else: leave it). Then PARENT/NAME goes,
+		 * rmdir(2), if procs() lists no process in it */
 		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
 		if (pathf(dir, "%s/%s", parent, e->d_name) == 0 &&
 		    procs(dir, 0) == 0)
 			rmdir(dir);
+		/* } step08 */
 	}
 	closedir(d);
 	rmdir(parent);
@@ -565,6 +615,9 @@ int cg_sweep_stale(const char *prefix)
 	char parent[CG_PATH_MAX];
 	int v2 = cg_detect();
 
+	/* step08 { when V2 is 1, sweep_dir() CG_ROOT/nsworkshop; when it is 0
+	 * (v1), CG_ROOT/CTRL/nsworkshop for each CTRL of ctrl_name; nothing
+	 * when cg_detect() failed. Return 0 */
 	if (v2 == 1 && pathf(parent, "%s/%s", CG_ROOT, CG_PARENT) == 0)
 		sweep_dir(parent, prefix);
 	for (int i = 0; v2 == 0 && i < CG_NCTRL; i++)
@@ -572,4 +625,5 @@ int cg_sweep_stale(const char *prefix)
 			  CG_PARENT) == 0)
 			sweep_dir(parent, prefix);
 	return 0;
+	/* } step08, skeleton: return 0; */
 }

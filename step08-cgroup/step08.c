@@ -357,6 +357,12 @@ static int parse_limit(int opt, const char *arg, struct limits *lim)
 {
 	int rc;
 
+	/* step08 { into LIM: parse_size() for OPT_MEMORY, parse_count() for
+	 * OPT_PIDS, parse_cpus() for OPT_CPUS. A memory limit under 6 MiB is
+	 * "--memory ARG: the minimum is 6m"; a value they refuse is one line
+	 * "--memory|--pids|--cpus ARG: " and what is expected (a size such
+	 * as 512k, 32m or 1g; a positive number of tasks; a number of CPUs
+	 * such as 0.5). Return 0, or -1 after the message */
 	if (opt == OPT_MEMORY)
 		rc = parse_size(arg, &lim->memory);
 	else if (opt == OPT_PIDS)
@@ -381,6 +387,7 @@ static int parse_limit(int opt, const char *arg, struct limits *lim)
 			      : "not a number of CPUs such as 0.5 (at most "
 				"the CPUs online)");
 	return -1;
+	/* } step08, skeleton: return 0; */
 }
 
 static void default_map(char out[64], unsigned id, int rootless)
@@ -992,6 +999,10 @@ static int child_main(void *arg)
 	const char *what = "";
 	int rc = 0;
 
+	/* step08 { unshare(2) CLONE_NEWCGROUP: the parent has moved us into
+	 * our cgroup, which becomes the root of the new cgroup namespace. On
+	 * failure "unshare(CLONE_NEWCGROUP): <strerror>" and return
+	 * report_exec(0, EXIT_RUNTIME) */
 	/* The parent has moved us into our cgroup: a new cgroup namespace
 	 * now has that cgroup as its root, and /proc/self/cgroup shows `/`. */
 	trace("unshare(CLONE_NEWCGROUP)");
@@ -999,6 +1010,7 @@ static int child_main(void *arg)
 		msg("unshare(CLONE_NEWCGROUP): %s", strerror(errno));
 		return report_exec(0, EXIT_RUNTIME);
 	}
+	/* } step08 */
 
 	/* The network first: sysfs, mounted below, shows the interfaces of
 	 * the network namespace of the process that mounts it. With
@@ -1244,6 +1256,14 @@ static int cgroup_setup(struct config *cfg, pid_t child)
 {
 	char name[64], desc[128];
 
+	/* step08 { rootless without limits: nothing to do, 0. Otherwise NAME
+	 * is PROG "-" our PID; cg_sweep_stale(PROG) first; with -v, msg()
+	 * cg_describe(). cg_create() nsworkshop/NAME with cfg->limits; if it
+	 * fails, one line: ENOTSUP "cgroup: this host has no X controller"
+	 * (X: cfg->cgroup.missing), otherwise "cgroup FAILED: <strerror>"
+	 * (FAILED: cfg->cgroup.failed; rootless, add that limits need a
+	 * delegated cgroup) and -1. Then cfg->has_cgroup = 1 and cg_add_pid()
+	 * CHILD: on failure "cgroup FAILED: add PID: <strerror>" and -1 */
 	if (cfg->rootless && !has_limits(&cfg->limits))
 		return 0;
 	snprintf(name, sizeof(name), PROG "-%d", (int)getpid());
@@ -1274,6 +1294,7 @@ static int cgroup_setup(struct config *cfg, pid_t child)
 		return -1;
 	}
 	return 0;
+	/* } step08, skeleton: return 0; */
 }
 
 /* Undo, on the host, what the container needed: the veth's host end, the
