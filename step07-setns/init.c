@@ -96,7 +96,7 @@ static int status_of(int wstatus)
 	return WEXITSTATUS(wstatus);
 }
 
-int run_init(char *const argv[], int (*exec)(char *const argv[]))
+int run_init(char *const argv[], int (*exec)(char *const argv[]), int report_fd)
 {
 	static volatile pid_t command;
 	int wstatus;
@@ -104,7 +104,7 @@ int run_init(char *const argv[], int (*exec)(char *const argv[]))
 
 	/* step07 { fork(2) into COMMAND; the child reset_signals() and
 	 * _exit(2)s with EXEC(ARGV). The parent forward_signals() to it (stop
-	 * timeout 0) and reaps with waitpid(2) -1, again on EINTR, every
+	 * timeout 0), closes REPORT_FD and reaps with waitpid(2) -1, again on EINTR, every
 	 * process that ends, orphans included, until COMMAND does: return
 	 * status_of() its status. A failed fork, sigaction or waitpid: -1 */
 	command = fork();
@@ -114,6 +114,10 @@ int run_init(char *const argv[], int (*exec)(char *const argv[]))
 		reset_signals();
 		_exit(exec(argv));
 	}
+	/* COMMAND's process holds its own copy of the exec report: ours
+	 * would keep the runtime waiting for an exec that PID 1 never does. */
+	if (report_fd >= 0)
+		close(report_fd);
 	/* No stop timeout here: the runtime outside owns that decision. */
 	if (forward_signals(&command, 0) == -1)
 		return -1;

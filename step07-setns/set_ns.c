@@ -386,12 +386,12 @@ static int state_path(struct ctx *c)
 	if (geteuid() == 0)
 		n = snprintf(c->path, size, "/run/nsworkshop/%s.state",
 			     c->name);
-	else if (xdg && xdg[0])
+	else if (xdg && xdg[0] == '/')
 		n = snprintf(c->path, size, "%s/nsworkshop/%s.state", xdg,
 			     c->name);
 	else
 		n = snprintf(c->path, size, "/tmp/nsworkshop-%u/%s.state",
-			     (unsigned)getuid(), c->name);
+			     (unsigned)geteuid(), c->name);
 	if (n < 0 || (size_t)n >= size) {
 		errno = ENAMETOOLONG;
 		return fail(c, "snprintf", "$XDG_RUNTIME_DIR");

@@ -10,6 +10,7 @@
  */
 #include "state.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -105,6 +106,28 @@ static int record_live(const char *path)
 	return rt && starttime((pid_t)rt) == rt_start;
 }
 
+/* Remove every stale record of DIR: runtimes killed with SIGKILL leave
+ * theirs behind. Best effort. */
+static void sweep(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	while (d && (e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+
+		if (len < 7 || strcmp(e->d_name + len - 6, ".state") != 0)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) <
+			(int)sizeof(path) &&
+		    !record_live(path))
+			unlink(path);
+	}
+	if (d)
+		closedir(d);
+}
+
 int state_reserve(const char *name, char path[PATH_MAX])
 {
 	char dir[PATH_MAX], text[128];
@@ -122,6 +145,7 @@ int state_reserve(const char *name, char path[PATH_MAX])
 	 * "runtime=PID\nruntime_starttime=T\n" (getpid(), its starttime()) in
 	 * one write(2); if that fails, close, unlink PATH and keep errno.
 	 * Return close(2)'s result */
+	sweep(dir);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd == -1 && errno == EEXIST && !record_live(path)) {
 		unlink(path); /* stale: its runtime is gone */

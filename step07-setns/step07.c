@@ -90,17 +90,16 @@ struct config {
 	unsigned long net_ino; /* and that namespace's inode, for -v */
 	struct in_addr ip;     /* --ip ADDR/PREFIX, when ip_prefix > 0 */
 	int ip_prefix;
-	char host_if[IF_NAMESIZE]; /* veth: the host end, "nsw<child PID>" */
-	char uid_map[64];	   /* "INSIDE OUTSIDE COUNT", as the kernel */
-	char gid_map[64];	   /* reads /proc/PID/uid_map and gid_map */
-	int rootless;		   /* not root: map ourselves, deny setgroups */
-	const char *name;	   /* --name: the state record's name */
-	char state[PATH_MAX];	   /* and its file, once reserved */
-	const char *pidfile;	   /* --pidfile FILE */
-	int init;		   /* --init: a reaping init as PID 1 */
-	int detach;		   /* --detach: return once COMMAND runs */
-	unsigned stop_timeout;	   /* seconds from SIGTERM to SIGKILL */
-	int exec_fd[2]; /* the exec report: errno, or EOF if it ran */
+	char uid_map[64];      /* "INSIDE OUTSIDE COUNT", as the kernel */
+	char gid_map[64];      /* reads /proc/PID/uid_map and gid_map */
+	int rootless;	       /* not root: map ourselves, deny setgroups */
+	const char *name;      /* --name: the state record's name */
+	char state[PATH_MAX];  /* and its file, once reserved */
+	const char *pidfile;   /* --pidfile FILE */
+	int init;	       /* --init: a reaping init as PID 1 */
+	int detach;	       /* --detach: return once COMMAND runs */
+	unsigned stop_timeout; /* seconds from SIGTERM to SIGKILL */
+	int exec_fd[2];	       /* the exec report: errno, or EOF if it ran */
 };
 
 /*
@@ -799,14 +798,11 @@ static int net_setup_host(struct config *cfg, pid_t child, struct go_msg *go,
 	*what = "create the veth pair (RTM_NEWLINK)";
 	if (net_veth_create(nl, name, "eth0", child) == -1)
 		goto out;
-	/* Ours from now on, for cleanup to delete; not before: a link of that
-	 * name that we failed to create (EEXIST) belongs to someone else. */
-	memcpy(cfg->host_if, name, sizeof(name));
-	trace("RTM_NEWADDR %s %s/%d, RTM_NEWLINK up", cfg->host_if,
-	      inet_ntoa(go->gw), go->prefix);
+	trace("RTM_NEWADDR %s %s/%d, RTM_NEWLINK up", name, inet_ntoa(go->gw),
+	      go->prefix);
 	*what = "address the host end (RTM_NEWADDR)";
-	if (net_addr_add(nl, cfg->host_if, go->gw, go->prefix) == -1 ||
-	    net_link_up(nl, cfg->host_if) == -1)
+	if (net_addr_add(nl, name, go->gw, go->prefix) == -1 ||
+	    net_link_up(nl, name) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -984,8 +980,13 @@ static int child_main(void *arg)
 		msg("%s: %s", what, strerror(errno));
 		return report_exec(0, EXIT_RUNTIME);
 	}
-	if (cfg->init)
-		return run_init(cfg->argv, exec_command);
+	if (cfg->init) {
+		int status = run_init(cfg->argv, exec_command, exec_report_fd);
+
+		if (status == -1)
+			msg("--init: %s", strerror(errno));
+		return status == -1 ? EXIT_RUNTIME : status;
+	}
 	return exec_command(cfg->argv);
 }
 
@@ -1175,29 +1176,10 @@ static const char *userns_hint(void)
 			 : "";
 }
 
-/* Delete the host end of the veth pair, if we made one: the kernel would,
- * once the namespace is gone, but not necessarily before we return. */
-static void net_cleanup(const struct config *cfg)
-{
-	int nl;
-
-	if (!cfg->host_if[0])
-		return;
-	nl = nl_open();
-	if (nl == -1)
-		return;
-	if (net_link_del(nl, cfg->host_if) == 0)
-		trace("RTM_DELLINK %s", cfg->host_if);
-	else if (errno != ENODEV)
-		msg("delete %s: %s", cfg->host_if, strerror(errno));
-	close(nl);
-}
-
-/* Undo, on the host, what the container needed: the veth's host end, the
- * state record, the pidfile. */
+/* Undo, on the host, what the container needed: the state record, the
+ * pidfile. (The veth pair dies with the container's network namespace.) */
 static void cleanup(const struct config *cfg)
 {
-	net_cleanup(cfg);
 	/* step07 { unlink(2) the record, cfg->state (when reserved), and
 	 * --pidfile's file; ENOENT is no error, another failure is one line
 	 * "remove FILE: <strerror>" */
@@ -1209,7 +1191,7 @@ static void cleanup(const struct config *cfg)
 }
 
 /* A failure after clone: the child waits on the pipe; kill it, reap it,
- * undo what the host side made. */
+ * undo what the host side made (the veth pair goes with the child). */
 static int abort_child(const struct config *cfg, pid_t pid, int go_fd)
 {
 	close(go_fd);
@@ -1344,15 +1326,22 @@ int main(int argc, char **argv)
 	struct config cfg = {.net_fd = -1};
 	struct go_msg go = {0};
 	const char *what = "";
-	int go_fd, rc, report_fd = -1;
+	int go_fd, rc, report_fd = -1, detached_status = 0;
 	pid_t pid;
 
 	rc = parse_args(argc, argv, &cfg);
 	if (rc != 0)
 		return rc > 0 ? 0 : EXIT_RUNTIME;
 	verbose = cfg.verbose;
-	if (cfg.detach && detach(&report_fd, &rc) != 0)
-		return rc;
+	if (cfg.detach) {
+		rc = detach(&report_fd, &detached_status);
+		if (rc == -1) {
+			msg("--detach: %s", strerror(errno));
+			return EXIT_RUNTIME;
+		}
+		if (rc == 1)
+			return detached_status;
+	}
 	if (cfg.name && state_reserve(cfg.name, cfg.state) == -1) {
 		msg("--name %s: %s", cfg.name,
 		    errno == EEXIST ? "a running container has this name"

@@ -86,7 +86,7 @@ static int status_of(int wstatus)
 	return WEXITSTATUS(wstatus);
 }
 
-int run_init(char *const argv[], int (*exec)(char *const argv[]))
+int run_init(char *const argv[], int (*exec)(char *const argv[]), int report_fd)
 {
 	static volatile pid_t command;
 	int wstatus;
@@ -99,6 +99,10 @@ int run_init(char *const argv[], int (*exec)(char *const argv[]))
 		reset_signals();
 		_exit(exec(argv));
 	}
+	/* COMMAND's process holds its own copy of the exec report: ours
+	 * would keep the runtime waiting for an exec that PID 1 never does. */
+	if (report_fd >= 0)
+		close(report_fd);
 	/* No stop timeout here: the runtime outside owns that decision. */
 	if (forward_signals(&command, 0) == -1)
 		return -1;

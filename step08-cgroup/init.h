@@ -25,8 +25,11 @@ void reset_signals(void);
  * --init: we are PID 1. Fork; the child calls EXEC(ARGV), which only
  * returns on failure (its status is then the exit status); we forward
  * signals to it and reap every process that ends, orphans included, until
- * it has exited. Returns its exit status, 128+N for signal N.
+ * it has exited. REPORT_FD, the write end of the exec report, is closed
+ * in init once the child has its copy. Returns its exit status, 128+N for
+ * signal N.
  */
-int run_init(char *const argv[], int (*exec)(char *const argv[]));
+int run_init(char *const argv[], int (*exec)(char *const argv[]),
+	     int report_fd);
 
 #endif

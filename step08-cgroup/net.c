@@ -350,20 +350,6 @@ int net_route_default(int nl, struct in_addr gw)
 	return nl_request(nl, &m);
 }
 
-int net_link_del(int nl, const char *ifname)
-{
-	union nl_msg m;
-	struct ifinfomsg *ifi;
-	int idx = ifindex(ifname);
-
-	if (idx == -1)
-		return -1;
-	ifi = nl_msg_init(&m, RTM_DELLINK, 0, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = idx;
-	return nl_request(nl, &m);
-}
-
 /* Called with each configured subnet as a range [first, last], host order. */
 typedef void range_fn(uint32_t first, uint32_t last, void *arg);
 

@@ -23,7 +23,8 @@ int nl_open(void);
 
 /* One RTM_NEWLINK that creates a veth pair: HOST_IF stays in the caller's
  * namespace, PEER_IF is created directly in the network namespace of process
- * PEER_PID (IFLA_NET_NS_PID inside VETH_INFO_PEER). */
+ * PEER_PID (IFLA_NET_NS_PID inside VETH_INFO_PEER). There is no delete:
+ * when either end's namespace dies, the kernel destroys the pair. */
 int net_veth_create(int nl, const char *host_if, const char *peer_if,
 		    pid_t peer_pid);
 
@@ -37,10 +38,6 @@ int net_addr_add(int nl, const char *ifname, struct in_addr addr, int prefix);
 /* Default route via GW (RTM_NEWROUTE, main table, RTPROT_BOOT, scope
  * universe). GW must be reachable: its link up and its subnet configured. */
 int net_route_default(int nl, struct in_addr gw);
-
-/* Delete a link by name (RTM_DELLINK). Deleting one end of a veth deletes
- * both. */
-int net_link_del(int nl, const char *ifname);
 
 /* Is ADDR assigned to any interface of the caller's namespace, or inside any
  * IPv4 subnet assigned here? (RTM_GETADDR dump). Sets *in_use to 1/0.

@@ -339,3 +339,21 @@ Test(step07, bad_names_and_timeouts_are_125)
 		proc_free(p);
 	}
 }
+
+/* With --init, PID 1 never execs: it must still let the exec report
+ * through, or --detach would wait for the container to end. */
+Test(step07, detach_with_init_returns_while_it_runs)
+{
+	need_root();
+	struct run_opts o = {.timeout = 3};
+	struct proc *p = run(&o, "step07", "-q", "-d", "--init", "--net",
+			     "none", "sleep", "5", NULL);
+	pid_t pid = (pid_t)atoi(p->out);
+
+	cr_expect_eq(p->status, 0, "%s", p->err);
+	cr_assert_gt(pid, 1, "the host PID: '%s'", p->out);
+	cr_expect(pid_alive(pid), "the container runs");
+	kill(pid, SIGKILL);
+	cr_expect(wait_gone(pid, 2));
+	proc_free(p);
+}
