@@ -102,7 +102,7 @@ diff:
 
 # ----------------------------------------------------------------- bench ---
 bench: all
-	bench/run.sh
+	bench/run.sh $(BENCH_ARGS)
 
 # ------------------------------------------------------------------ docs ---
 # The diffs embedded in docs/NN-*.md come from the sources: `make docs`
@@ -121,7 +121,7 @@ format-check:
 	@clang-format --dry-run --Werror $(FORMAT_SRCS) && echo "format-check: ok"
 
 clean:
-	rm -rf $(BUILD) build $(addprefix ./,$(STEPS) set_ns)
+	rm -rf $(BUILD) build bench/results $(addprefix ./,$(STEPS) set_ns)
 
 help:
 	@sed -n 's/^#   //p' Makefile
