@@ -76,7 +76,7 @@ run_transcripts() {
 			case "$cmd" in
 			*'&' | ./step0[0-9] | *' -d '* | 'ping '* | *'read '*) continue ;;
 			esac
-			if ! timeout 30 bash -c "$cmd" </dev/null >/dev/null 2>&1; then
+			if ! timeout 30 bash -c 'command -v sudo >/dev/null || sudo() { "$@"; }'$'\n'"$cmd" </dev/null >/dev/null 2>&1; then
 				local rc=$?
 				# a transcript may show a failing command on purpose:
 				# then the next lines say so with "rc=" or "echo $?"
@@ -103,7 +103,7 @@ check_translation() {
 	want=$(hash_of "$en")
 	have=$(sed -n '1s/^<!-- source: [^ ]* \([0-9a-f]*\) -->$/\1/p' "$zh")
 	if [ "$have" != "$want" ]; then
-		say "$en and $zh: changed in one language only (update the translation, then scripts/docs.sh update)"
+		say "$en and $zh: changed in one language only (update the translation, then: scripts/docs.sh translated $zh)"
 		fail=1
 	fi
 }
@@ -138,9 +138,10 @@ check)
 		run_blocks "$f"
 		run_transcripts "$f"
 	done
-	for f in README.md docs/README.md; do
+	for f in README.md docs/README.md docs/production.md; do
 		[ -e "$f" ] && run_blocks "$f"
 	done
+	[ -e docs/production.md ] && run_transcripts docs/production.md
 	if [ -d docs/zh ]; then
 		for f in $chapters docs/README.md; do
 			check_translation "$f"

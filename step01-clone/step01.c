@@ -74,13 +74,14 @@ static void usage(FILE *out)
 /* Every line the runtime writes goes to stderr: stdout is COMMAND's. */
 static void msg(const char *fmt, ...)
 {
+	char line[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	fputs(PROG ": ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	/* One write(2) per line: the child's and ours never interleave. */
+	dprintf(STDERR_FILENO, PROG ": %s\n", line);
 }
 
 static int verbose;

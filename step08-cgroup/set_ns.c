@@ -152,13 +152,14 @@ static void usage(FILE *out)
 /* Every line we write goes to stderr: stdout is COMMAND's. */
 static void msg(const char *fmt, ...)
 {
+	char line[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	fputs(PROG ": ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	/* One write(2) per line: the child's and ours never interleave. */
+	dprintf(STDERR_FILENO, PROG ": %s\n", line);
 }
 
 static int verbose;
@@ -347,6 +348,11 @@ static int proc_starttime(int procfd, unsigned long long *start)
 	/* Field 2, the command's name, may hold spaces and ')': field 3 starts
 	 * after the last ')'. */
 	p = strrchr(buf, ')');
+	/* A zombie (state Z) has ended: its record is as stale as any. */
+	if (p && (p[2] == 'Z' || p[2] == 'X')) {
+		*start = 0;
+		return 0;
+	}
 	for (int field = 2; p && field < 22; field++)
 		p = strchr(p + 1, ' ');
 	if (p)
