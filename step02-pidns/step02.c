@@ -77,12 +77,17 @@ static void usage(FILE *out)
 /* Every line the runtime writes goes to stderr: stdout is COMMAND's. */
 static void msg(const char *fmt, ...)
 {
-	char line[1024];
+	char line[PATH_MAX + 1024];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	/* Arguments are echoed: a newline or an escape sequence in one must
+	 * not split the line or reach the terminal. */
+	for (char *c = line; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	/* One write(2) per line: the child's and ours never interleave. */
 	dprintf(STDERR_FILENO, PROG ": %s\n", line);
 }
@@ -126,8 +131,15 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			    argv[optind - 1]);
 			return -1;
 		default:
-			msg("unknown option '%s' (try '" PROG " --help')",
-			    argv[optind - 1]);
+			/* optopt names a short option, even inside "-qZ" */
+			if (optopt)
+				msg("unknown option '-%c' (try '" PROG
+				    " --help')",
+				    optopt);
+			else
+				msg("unknown option '%s' (try '" PROG
+				    " --help')",
+				    argv[optind - 1]);
 			return -1;
 		}
 	}
@@ -339,12 +351,15 @@ int main(int argc, char **argv)
 	}
 	if (!cfg.quiet)
 		msg("child PID on host: %d", (int)pid);
+	/* A child that died before "go" closes the pipe: EPIPE, not SIGPIPE,
+	 * which would kill us before we report its status. */
+	signal(SIGPIPE, SIG_IGN);
 	if (cfg.verbose)
 		print_ns_table(pid);
 
 	/* Let the child go; if this write fails it sees EOF and exits. We
 	 * hold our end open while it runs: see runtime_gone(). */
-	if (write(go_fd, "g", 1) != 1)
+	if (write(go_fd, "g", 1) != 1 && errno != EPIPE)
 		msg("write(sync pipe): %s", strerror(errno));
 	rc = wait_child(pid);
 	close(go_fd);

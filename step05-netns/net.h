@@ -57,7 +57,8 @@ int net_pick_subnet(int nl, struct in_addr *host, struct in_addr *container,
  * fd (release = close) or -1. */
 int net_lock(void);
 
-/* Parse "A.B.C.D/P" (P 1..30) into ADDR and PREFIX; -1 with EINVAL on any
+/* Parse "A.B.C.D/P" (P 1..30, not the network or broadcast address of
+ * the subnet) into ADDR and PREFIX; -1 with EINVAL on any
  * malformed input (missing or out-of-range prefix, octet > 255, fewer or
  * more than four octets, trailing characters). Nothing is written then. */
 int net_parse_cidr(const char *s, struct in_addr *addr, int *prefix);

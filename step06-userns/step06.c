@@ -151,12 +151,17 @@ static void usage(FILE *out)
 /* Every line the runtime writes goes to stderr: stdout is COMMAND's. */
 static void msg(const char *fmt, ...)
 {
-	char line[1024];
+	char line[PATH_MAX + 1024];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	/* Arguments are echoed: a newline or an escape sequence in one must
+	 * not split the line or reach the terminal. */
+	for (char *c = line; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	/* One write(2) per line: the child's and ours never interleave. */
 	dprintf(STDERR_FILENO, PROG ": %s\n", line);
 }
@@ -379,7 +384,8 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			if (net_parse_cidr(optarg, &cfg->ip, &cfg->ip_prefix) ==
 			    -1) {
 				msg("--ip %s: not an IPv4 ADDR/PREFIX with a "
-				    "prefix of 1 to 30",
+				    "prefix of 1 to 30, nor the subnet's "
+				    "network or broadcast address",
 				    optarg);
 				return -1;
 			}
@@ -390,8 +396,15 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			    argv[optind - 1]);
 			return -1;
 		default:
-			msg("unknown option '%s' (try '" PROG " --help')",
-			    argv[optind - 1]);
+			/* optopt names a short option, even inside "-qZ" */
+			if (optopt)
+				msg("unknown option '-%c' (try '" PROG
+				    " --help')",
+				    optopt);
+			else
+				msg("unknown option '%s' (try '" PROG
+				    " --help')",
+				    argv[optind - 1]);
 			return -1;
 		}
 	}
@@ -1066,13 +1079,25 @@ static const char *userns_hint(void)
 	/* } step06, skeleton: return ""; */
 }
 
+/* Has the child died already? Then it said why itself: we only have to
+ * reap it. WNOWAIT peeks without reaping. */
+static int child_dead(pid_t pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) ==
+		   0 &&
+	       si.si_pid == pid;
+}
+
 /* A failure after clone: the child waits on the pipe; kill it and reap it.
  * A veth pair made for it goes with its network namespace. */
 static int abort_child(pid_t pid, int go_fd)
 {
-	close(go_fd);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
+	close(go_fd); /* after: a hang-up first would make it speak */
 	return EXIT_RUNTIME;
 }
 
@@ -1120,24 +1145,30 @@ int main(int argc, char **argv)
 	}
 	if (!cfg.quiet)
 		msg("child PID on host: %d", (int)pid);
+	/* A child that died before "go" closes the pipe: EPIPE, not SIGPIPE,
+	 * which would kill us before we report its status. */
+	signal(SIGPIPE, SIG_IGN);
 	if (cfg.verbose)
 		print_ns_table(pid, &cfg);
 	if (write_maps(&cfg, pid, &what) == -1) {
 		int err = errno;
 
-		msg("%s (%s): %s%s", what,
-		    strcmp(what, "write gid_map") ? cfg.uid_map : cfg.gid_map,
-		    strerror(err), err == EPERM ? userns_hint() : "");
+		if (!child_dead(pid))
+			msg("%s (%s): %s%s", what,
+			    strcmp(what, "write gid_map") ? cfg.uid_map
+							  : cfg.gid_map,
+			    strerror(err), err == EPERM ? userns_hint() : "");
 		return abort_child(pid, go_fd);
 	}
 	if (cfg.net == NET_VETH &&
 	    net_setup_host(&cfg, pid, &go, &what) == -1) {
-		msg("%s: %s", what, strerror(errno));
+		if (!child_dead(pid))
+			msg("%s: %s", what, strerror(errno));
 		return abort_child(pid, go_fd);
 	}
 
 	/* Let the child go; if this write fails it sees EOF and exits. */
-	if (write(go_fd, &go, sizeof(go)) != sizeof(go))
+	if (write(go_fd, &go, sizeof(go)) != sizeof(go) && errno != EPIPE)
 		msg("write(sync pipe): %s", strerror(errno));
 	/* Held open while the container runs: the child checks for a hang-up
 	 * after changing its credentials (become_root). */

@@ -520,6 +520,11 @@ int net_parse_cidr(const char *s, struct in_addr *addr, int *prefix)
 		n = n * 10 + (*p - '0');
 	if (p == slash + 1 || *p != '\0' || n < 1 || n > 30)
 		return set_errno(EINVAL);
+	/* The subnet's first and last addresses name the network and its
+	 * broadcast: no interface may take them. */
+	uint32_t host = ntohl(a.s_addr) & ~(~0u << (32 - n));
+	if (host == 0 || host == ~(~0u << (32 - n)))
+		return set_errno(EINVAL);
 	*addr = a;
 	*prefix = n;
 	return 0;

@@ -164,12 +164,17 @@ static void usage(FILE *out)
 /* Every line the runtime writes goes to stderr: stdout is COMMAND's. */
 static void msg(const char *fmt, ...)
 {
-	char line[1024];
+	char line[PATH_MAX + 1024];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	/* Arguments are echoed: a newline or an escape sequence in one must
+	 * not split the line or reach the terminal. */
+	for (char *c = line; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	/* One write(2) per line: the child's and ours never interleave. */
 	dprintf(STDERR_FILENO, PROG ": %s\n", line);
 }
@@ -439,7 +444,8 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			if (net_parse_cidr(optarg, &cfg->ip, &cfg->ip_prefix) ==
 			    -1) {
 				msg("--ip %s: not an IPv4 ADDR/PREFIX with a "
-				    "prefix of 1 to 30",
+				    "prefix of 1 to 30, nor the subnet's "
+				    "network or broadcast address",
 				    optarg);
 				return -1;
 			}
@@ -450,8 +456,15 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			    argv[optind - 1]);
 			return -1;
 		default:
-			msg("unknown option '%s' (try '" PROG " --help')",
-			    argv[optind - 1]);
+			/* optopt names a short option, even inside "-qZ" */
+			if (optopt)
+				msg("unknown option '-%c' (try '" PROG
+				    " --help')",
+				    optopt);
+			else
+				msg("unknown option '%s' (try '" PROG
+				    " --help')",
+				    argv[optind - 1]);
 			return -1;
 		}
 	}
@@ -1191,13 +1204,25 @@ static void cleanup(const struct config *cfg)
 	/* } step07 */
 }
 
+/* Has the child died already? Then it said why itself: we only have to
+ * reap it. WNOWAIT peeks without reaping. */
+static int child_dead(pid_t pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) ==
+		   0 &&
+	       si.si_pid == pid;
+}
+
 /* A failure after clone: the child waits on the pipe; kill it, reap it,
  * undo what the host side made (the veth pair goes with the child). */
 static int abort_child(const struct config *cfg, pid_t pid, int go_fd)
 {
-	close(go_fd);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
+	close(go_fd); /* after: a hang-up first would make it speak */
 	cleanup(cfg);
 	return EXIT_RUNTIME;
 }
@@ -1292,12 +1317,11 @@ static void container_started(const struct config *cfg, pid_t pid,
 		msg("report the PID: %s", strerror(errno));
 	close(report_fd);
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
+	if (null == -1 || dup2(null, 0) == -1 || dup2(null, 1) == -1 ||
+	    dup2(null, 2) == -1)
+		msg("detach from the caller's terminal: %s", strerror(errno));
+	if (null >= 0)
 		close(null);
-	}
 	/* } step07 */
 }
 
@@ -1350,6 +1374,14 @@ int main(int argc, char **argv)
 		cfg.state[0] = '\0';
 		return EXIT_RUNTIME;
 	}
+	/* --pidfile is checked now, while a failure costs nothing: it is
+	 * written once COMMAND runs. */
+	if (cfg.pidfile && write_pidfile(cfg.pidfile, 0) == -1) {
+		msg("--pidfile %s: %s", cfg.pidfile, strerror(errno));
+		cfg.pidfile = NULL; /* not ours to remove */
+		cleanup(&cfg);
+		return EXIT_RUNTIME;
+	}
 
 	if (net_join(&cfg) == -1) {
 		cleanup(&cfg);
@@ -1371,24 +1403,30 @@ int main(int argc, char **argv)
 		msg("sigaction: %s", strerror(errno));
 	if (!cfg.quiet)
 		msg("child PID on host: %d", (int)pid);
+	/* A child that died before "go" closes the pipe: EPIPE, not SIGPIPE,
+	 * which would kill us before we report its status. */
+	signal(SIGPIPE, SIG_IGN);
 	if (cfg.verbose)
 		print_ns_table(pid, &cfg);
 	if (write_maps(&cfg, pid, &what) == -1) {
 		int err = errno;
 
-		msg("%s (%s): %s%s", what,
-		    strcmp(what, "write gid_map") ? cfg.uid_map : cfg.gid_map,
-		    strerror(err), err == EPERM ? userns_hint() : "");
+		if (!child_dead(pid))
+			msg("%s (%s): %s%s", what,
+			    strcmp(what, "write gid_map") ? cfg.uid_map
+							  : cfg.gid_map,
+			    strerror(err), err == EPERM ? userns_hint() : "");
 		return abort_child(&cfg, pid, go_fd);
 	}
 	if (cfg.net == NET_VETH &&
 	    net_setup_host(&cfg, pid, &go, &what) == -1) {
-		msg("%s: %s", what, strerror(errno));
+		if (!child_dead(pid))
+			msg("%s: %s", what, strerror(errno));
 		return abort_child(&cfg, pid, go_fd);
 	}
 
 	/* Let the child go; if this write fails it sees EOF and exits. */
-	if (write(go_fd, &go, sizeof(go)) != sizeof(go))
+	if (write(go_fd, &go, sizeof(go)) != sizeof(go) && errno != EPIPE)
 		msg("write(sync pipe): %s", strerror(errno));
 	if (wait_exec(&cfg))
 		container_started(&cfg, pid, report_fd);

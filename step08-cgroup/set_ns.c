@@ -152,12 +152,17 @@ static void usage(FILE *out)
 /* Every line we write goes to stderr: stdout is COMMAND's. */
 static void msg(const char *fmt, ...)
 {
-	char line[1024];
+	char line[PATH_MAX + 1024];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	/* Arguments are echoed: a newline or an escape sequence in one must
+	 * not split the line or reach the terminal. */
+	for (char *c = line; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	/* One write(2) per line: the child's and ours never interleave. */
 	dprintf(STDERR_FILENO, PROG ": %s\n", line);
 }
@@ -220,13 +225,13 @@ static bool valid_name(const char *name)
 /* A usage error: one line that points to --help, and exit status 125. */
 static int usage_error(const char *fmt, ...)
 {
+	char line[PATH_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	fputs(PROG ": ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputs(" (try '" PROG " --help')\n", stderr);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	msg("%s (try '" PROG " --help')", line);
 	return EXIT_RUNTIME;
 }
 

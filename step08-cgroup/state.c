@@ -117,12 +117,22 @@ static void sweep(const char *dir)
 	while (d && (e = readdir(d))) {
 		size_t len = strlen(e->d_name);
 
-		if (len < 7 || strcmp(e->d_name + len - 6, ".state") != 0)
+		/* NAME.state.new: a commit cut short; NAME.state: a record */
+		int tmp =
+		    len > 10 && strcmp(e->d_name + len - 10, ".state.new") == 0;
+
+		if (!tmp &&
+		    (len < 7 || strcmp(e->d_name + len - 6, ".state") != 0))
 			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) <
-			(int)sizeof(path) &&
-		    !record_live(path))
+		if (snprintf(path, sizeof(path), "%s/%.*s", dir,
+			     (int)(tmp ? len - 4 : len),
+			     e->d_name) >= (int)sizeof(path))
+			continue;
+		if (!record_live(path)) {
+			if (tmp)
+				strcat(path, ".new");
 			unlink(path);
+		}
 	}
 	if (d)
 		closedir(d);

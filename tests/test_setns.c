@@ -215,7 +215,7 @@ static void remember_dir(const char *dir)
 	int i = dirs[0][0] ? 1 : 0;
 
 	cr_assert_lt(strlen(dir), sizeof(dirs[i]));
-	strcpy(dirs[i], dir);
+	snprintf(dirs[i], sizeof(dirs[i]), "%s", dir);
 }
 
 /* A deep host directory, /tmp/nsw-setns-XXXXXX/a/b/c/d. */

@@ -37,7 +37,7 @@ Test(step03, root_is_the_busybox_rootfs)
 			      "test -e %s && echo HOST-MARKER; "
 			      "test -e %s && echo HOST-BINARY; true",
 			      marker, bin);
-	FILE *f = fopen(marker, "w");
+	FILE *f = fopen(marker, "we");
 
 	cr_assert_not_null(f);
 	fclose(f);

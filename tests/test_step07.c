@@ -216,7 +216,9 @@ Test(step07, stop_timeout_ends_a_pid_1_that_ignores_sigterm)
 Test(step07, only_fds_0_to_2_reach_command)
 {
 	need_root();
-	int a = open("/etc/hostname", O_RDONLY), b = open("/", O_RDONLY);
+	/* O_CLOEXEC as everywhere: keep_fds clears it in the runtime only */
+	int a = open("/etc/hostname", O_RDONLY | O_CLOEXEC);
+	int b = open("/", O_RDONLY | O_CLOEXEC);
 	int keep[] = {a, b, -1};
 	struct run_opts o = {.keep_fds = keep};
 	struct proc *p = run(&o, "step07", "-q", "--net", "none", "/bin/sh",
