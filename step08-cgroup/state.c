@@ -128,11 +128,11 @@ static void sweep(const char *dir)
 			     (int)(tmp ? len - 4 : len),
 			     e->d_name) >= (int)sizeof(path))
 			continue;
-		if (!record_live(path)) {
-			if (tmp)
-				strcat(path, ".new");
+		/* stale: remove the file itself, record or cut-short commit */
+		if (!record_live(path) &&
+		    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) <
+			(int)sizeof(path))
 			unlink(path);
-		}
 	}
 	if (d)
 		closedir(d);
