@@ -143,8 +143,8 @@ check)
 	done
 	[ -e docs/production.md ] && run_transcripts docs/production.md
 	if [ -d docs/zh ]; then
-		for f in $chapters docs/README.md; do
-			check_translation "$f"
+		for f in $chapters docs/README.md docs/production.md docs/glossary.md; do
+			[ -e "$f" ] && check_translation "$f"
 		done
 	fi
 	[ $fail = 0 ] && echo "check-docs: ok"

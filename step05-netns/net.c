@@ -41,7 +41,7 @@
 #define NL_MSG_MAX  512
 #define NL_RECV_MAX 8192
 
-/* The address pool (DESIGN.md): 10.201.0.0/16 cut into /30 subnets. */
+/* The address pool (HACKING.md): 10.201.0.0/16 cut into /30 subnets. */
 #define POOL_BASE  0x0ac90000u /* 10.201.0.0, host byte order */
 #define POOL_SLOTS (1u << (30 - 16))
 #define POOL_LAST  (POOL_BASE + 4 * POOL_SLOTS - 1)
