@@ -292,10 +292,13 @@ Test(step07, pidfile_holds_the_host_pid)
 	cr_assert(proc_wait_out(p, "ready"));
 	pid_t child = proc_child(p);
 	/* written once the exec report says COMMAND runs: poll for it */
-	for (int i = 0; i < 200 && access(file, F_OK) != 0; i++)
-		usleep(10000);
-	char *text = read_text(file);
 	char *want = xasprintf("%d\n", (int)child);
+	char *text = read_text(file);
+	for (int i = 0; i < 200 && !(text && strcmp(text, want) == 0); i++) {
+		free(text);
+		usleep(10000);
+		text = read_text(file);
+	}
 	cr_expect_str_eq(text ? text : "", want);
 	proc_write(p, "\n");
 	proc_finish(p);
