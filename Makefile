@@ -9,6 +9,7 @@
 #   make docs            regenerate the diffs in docs/;  make check-docs  verify the docs
 #   make homework        exercise skeletons;  make grade STEP=05  grade one
 #   make doctor          preflight check;  sudo make demo  a guided tour
+#   make check-steps     carried files unchanged, functions <= 60 lines, HACKING.md's rules
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -127,4 +128,4 @@ help:
 	@sed -n 's/^#   //p' Makefile
 
 # Homework, reliability tooling, doctor and demo.
--include mk/homework.mk mk/reliability.mk mk/experience.mk
+-include mk/homework.mk mk/reliability.mk mk/experience.mk mk/check.mk
