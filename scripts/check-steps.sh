@@ -135,6 +135,17 @@ function fx_line(s, n) {
 		fx_htext = fx_htext "\n" s
 	} else
 		fx_hdr = ""
+	# A brace at the end of the signature'\''s line is not the kernel style
+	# (format-check says so); the function is measured all the same.
+	if (fx_hdr ~ /\)[ \t]*\{[ \t]*$/ && fx_hdr !~ /=/) {
+		fx_in = 1
+		fx_ev = "begin"
+		fx_name = fx_name_of(fx_hdr)
+		fx_start = fx_hstart
+		fx_sig = fx_htext
+		fx_hdr = ""
+		return
+	}
 	if (fx_hdr ~ /[;{}][ \t]*$/)
 		fx_hdr = ""
 }
