@@ -65,9 +65,12 @@ endif
 endef
 $(foreach d,$(STEP_DIRS),$(eval $(call step_rule,$(firstword $(subst -, ,$(d))),$(d))))
 
-$(BIN)/set_ns: $(HAS_SETNS)
+# set_ns reads the records state.c writes, with the same code.
+SETNS_SRCS = $(HAS_SETNS) $(patsubst %/set_ns.c,%/state.c,$(HAS_SETNS)) \
+	$(patsubst %/set_ns.c,%/err.c,$(HAS_SETNS))
+$(BIN)/set_ns: $(SETNS_SRCS) $(wildcard $(dir $(HAS_SETNS))*.h)
 	@mkdir -p $(BIN)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(SETNS_SRCS) $(LDFLAGS)
 
 rootfs: rootfs/bin/busybox
 rootfs/bin/busybox: scripts/mkrootfs.sh

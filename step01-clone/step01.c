@@ -27,7 +27,6 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,8 +35,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "err.h"
+
 #define PROG	   "step01"
 #define STACK_SIZE (1024 * 1024)
+
+const char prog[] = PROG;
 
 /* Exit statuses of `docker run`, which every step follows. */
 enum {
@@ -49,7 +52,6 @@ enum {
 struct config {
 	char **argv; /* COMMAND and its arguments */
 	int quiet;
-	int verbose;
 	int sync_fd[2]; /* the child reads "go" from [0]; we write to [1] */
 };
 
@@ -71,33 +73,48 @@ static void usage(FILE *out)
 		"not found.\n");
 }
 
-/* Every line the runtime writes goes to stderr: stdout is COMMAND's. */
-static void msg(const char *fmt, ...)
+/* A usage error: CALL and the option OPT, and a hint that ends with a
+ * pointer to --help. */
+static int usage_error(struct err *e, const char *call, const char *opt,
+		       const char *hint)
 {
-	char line[PATH_MAX + 1024];
-	va_list ap;
+	char quoted[64];
 
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	/* Arguments are echoed: a newline or an escape sequence in one must
-	 * not split the line or reach the terminal. */
-	for (char *c = line; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
-	/* One write(2) per line: the child's and ours never interleave. */
-	dprintf(STDERR_FILENO, PROG ": %s\n", line);
+	/* A cut option name still says which one it was. */
+	snprintf(quoted, sizeof(quoted), "'%s'", opt);
+	fail_errno(e, 0, call, quoted);
+	e->hint = hint;
+	return -1;
 }
 
-static int verbose;
-#define trace(...)                                                             \
-	do {                                                                   \
-		if (verbose)                                                   \
-			msg(__VA_ARGS__);                                      \
-	} while (0)
+/* One option: 0 to go on, 1 after --help, -1 on a usage error. */
+static int set_option(struct config *cfg, int c, char **argv, struct err *e)
+{
+	char opt[3] = {'-', (char)optopt, '\0'};
 
-/* Returns 0 to run, 1 after --help, -1 on a usage error. */
-static int parse_args(int argc, char **argv, struct config *cfg)
+	switch (c) {
+	case 'h':
+		usage(stdout);
+		return 1;
+	case 'q':
+		cfg->quiet = 1;
+		return 0;
+	case 'v':
+		verbose = 1;
+		return 0;
+	case ':':
+		return usage_error(e, "option", argv[optind - 1],
+				   "needs an argument (try '" PROG " --help')");
+	default:
+		/* optopt names a short option, even inside "-qZ" */
+		return usage_error(e, "unknown option",
+				   optopt ? opt : argv[optind - 1],
+				   "try '" PROG " --help'");
+	}
+}
+
+/* Returns 0 to run, 1 after --help, -1 on a usage error (E says which). */
+static int parse_args(int argc, char **argv, struct config *cfg, struct err *e)
 {
 	static const struct option longopts[] = {
 	    {"help", no_argument, NULL, 'h'},
@@ -105,43 +122,17 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 	    {"verbose", no_argument, NULL, 'v'},
 	    {NULL, 0, NULL, 0},
 	};
-	int c;
+	int c, rc = 0;
 
 	/* The leading '+' stops at the first non-option: COMMAND's own
 	 * options (`step01 ls -l`) are not ours to parse. The ':' makes a
 	 * missing argument return ':' and opterr = 0 lets us word the error. */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:hqv", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			usage(stdout);
-			return 1;
-		case 'q':
-			cfg->quiet = 1;
-			break;
-		case 'v':
-			cfg->verbose = 1;
-			break;
-		case ':':
-			msg("option '%s' needs an argument (try '" PROG
-			    " --help')",
-			    argv[optind - 1]);
-			return -1;
-		default:
-			/* optopt names a short option, even inside "-qZ" */
-			if (optopt)
-				msg("unknown option '-%c' (try '" PROG
-				    " --help')",
-				    optopt);
-			else
-				msg("unknown option '%s' (try '" PROG
-				    " --help')",
-				    argv[optind - 1]);
-			return -1;
-		}
-	}
+	while (rc == 0 &&
+	       (c = getopt_long(argc, argv, "+:hqv", longopts, NULL)) != -1)
+		rc = set_option(cfg, c, argv, e);
 	cfg->argv = optind < argc ? argv + optind : default_argv;
-	return 0;
+	return rc;
 }
 
 /*
@@ -198,53 +189,62 @@ static int runtime_gone(int fd)
 }
 
 /*
+ * Wait for the runtime's "go", SIZE bytes into GO, on the sync pipe. The
+ * child dies with the runtime: PR_SET_PDEATHSIG has the kernel send it
+ * SIGKILL as soon as the parent exits (prctl(2)).
+ */
+static int wait_for_go(const struct config *cfg, void *go, size_t size,
+		       struct err *e)
+{
+	/* step01 { prctl(PR_SET_PDEATHSIG, SIGKILL); close our copy of the
+	 * pipe's write end (sync_fd[1]), read SIZE bytes of "go" from
+	 * sync_fd[0] (EOF, or a hang-up after it: the runtime died first:
+	 * fail_errno(E, 0, ...) that says so), close sync_fd[0] */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		return fail(e, "prctl", "PR_SET_PDEATHSIG");
+	/* The parent may have died before prctl ran. Once we close our copy
+	 * of the write end, EOF instead of "go" tells us; if it died after
+	 * writing "go" but before our prctl ran, it hung up. From here on,
+	 * PR_SET_PDEATHSIG covers us. */
+	close(cfg->sync_fd[1]);
+	if (read(cfg->sync_fd[0], go, size) != (ssize_t)size ||
+	    runtime_gone(cfg->sync_fd[0]))
+		return fail_errno(e, 0,
+				  "runtime exited before the container "
+				  "started",
+				  NULL);
+	close(cfg->sync_fd[0]);
+	return 0;
+	/* } step01, skeleton: return 0; */
+}
+
+/*
  * Runs in the child. Without CLONE_VM the child has a copy of the parent's
  * memory, like after fork(2), so it may use cfg and stdio freely.
  */
 static int child_main(void *arg)
 {
 	struct config *cfg = arg;
+	struct err e;
 	char go;
 
-	/* step01 { prctl(PR_SET_PDEATHSIG, SIGKILL) so the child dies with the
-	 * runtime; close our copy of the pipe's write end (sync_fd[1]), read
-	 * the one-byte "go" from sync_fd[0] (EOF: the runtime died first: say
-	 * so and return EXIT_RUNTIME), close sync_fd[0] */
-	/* Die with the runtime: SIGKILL as soon as the parent exits. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1) {
-		msg("prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
+	if (wait_for_go(cfg, &go, sizeof(go), &e) == -1) {
+		report(&e);
 		return EXIT_RUNTIME;
 	}
-	/* The parent may have died before prctl ran. Once we close our copy
-	 * of the write end, EOF instead of "go" tells us. */
-	close(cfg->sync_fd[1]);
-	if (read(cfg->sync_fd[0], &go, 1) != 1) {
-		msg("runtime exited before the container started");
-		return EXIT_RUNTIME;
-	}
-	/* It may also have died after writing "go" but before our prctl ran:
-	 * then it hung up. From here on, PR_SET_PDEATHSIG covers us. */
-	if (runtime_gone(cfg->sync_fd[0])) {
-		msg("runtime exited before the container started");
-		return EXIT_RUNTIME;
-	}
-	close(cfg->sync_fd[0]);
-	/* } step01 */
-
 	/* step01 { execvp(3) COMMAND (cfg->argv); it returns only on failure:
-	 * save errno, print "execvp(COMMAND): <strerror>", return
-	 * exec_status() of the saved errno */
+	 * report() "execvp(COMMAND): <strerror>" and return exec_status() of
+	 * its errno */
 	trace("execvp(%s)", cfg->argv[0]);
 	execvp(cfg->argv[0], cfg->argv);
-	int err = errno;
-
-	msg("execvp(%s): %s", cfg->argv[0], strerror(err));
-	return exec_status(err);
+	fail(&e, "execvp", cfg->argv[0]);
+	report(&e);
+	return exec_status(e.errnum);
 	/* } step01, skeleton: return EXIT_RUNTIME; */
 }
 
-/* Start the child; returns its PID, or -1 with errno set. */
-static pid_t start_child(struct config *cfg, int *go_fd)
+/* Start the child; returns its PID, or -1 with E filled. */
+static pid_t start_child(struct config *cfg, int *go_fd, struct err *e)
 {
 	int *fds = cfg->sync_fd;
 	void *stack;
@@ -252,7 +252,7 @@ static pid_t start_child(struct config *cfg, int *go_fd)
 
 	/* O_CLOEXEC: no descriptor of the runtime survives COMMAND's exec. */
 	if (pipe2(fds, O_CLOEXEC) == -1)
-		return -1;
+		return fail(e, "pipe2", "sync pipe");
 	stack = stack_alloc(STACK_SIZE);
 	/* SIGCHLD: the signal the kernel sends us when the child ends; with
 	 * it, waitpid(2) treats the child like one made by fork(2). */
@@ -261,13 +261,12 @@ static pid_t start_child(struct config *cfg, int *go_fd)
 	 * no stack */
 	pid = stack ? clone(child_main, stack, SIGCHLD, cfg) : -1;
 	/* } step01, skeleton: pid = -1, errno = ENOSYS; */
+	if (pid == -1)
+		fail(e, stack ? "clone" : "mmap", stack ? "SIGCHLD" : "stack");
 	trace("clone(SIGCHLD) = %d", (int)pid);
 	if (pid == -1) {
-		int saved = errno;
-
 		close(fds[0]);
 		close(fds[1]);
-		errno = saved;
 		return -1;
 	}
 	close(fds[0]);
@@ -275,40 +274,44 @@ static pid_t start_child(struct config *cfg, int *go_fd)
 	return pid;
 }
 
-/* Wait for the child and turn its wait status into our exit status. */
-static int wait_child(pid_t pid)
+/* Wait for the child and turn its wait status into our exit status; -1
+ * with E filled if waitpid fails. */
+static int wait_child(pid_t pid, struct err *e)
 {
+	char obj[16];
 	int status;
 
-	/* step01 { waitpid(2) for PID, again on EINTR (any other error: print
-	 * it, return EXIT_RUNTIME); then Docker's status: 128 + N if it was
-	 * killed by signal N (WIFSIGNALED, WTERMSIG), else WEXITSTATUS */
+	/* step01 { waitpid(2) for PID, again on EINTR (any other error:
+	 * fail(E, "waitpid", PID as text)); then Docker's status: 128 + N if
+	 * it was killed by signal N (WIFSIGNALED, WTERMSIG), else
+	 * WEXITSTATUS */
 	while (waitpid(pid, &status, 0) == -1) {
 		if (errno != EINTR) {
-			msg("waitpid(%d): %s", (int)pid, strerror(errno));
-			return EXIT_RUNTIME;
+			snprintf(obj, sizeof(obj), "%d", (int)pid); /* fits */
+			return fail(e, "waitpid", obj);
 		}
 	}
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
-	/* } step01, skeleton: return EXIT_RUNTIME; */
+	/* } step01, skeleton: return fail_errno(e, ENOSYS, "waitpid", ""); */
 }
 
 int main(int argc, char **argv)
 {
 	struct config cfg = {0};
+	struct err e;
 	pid_t pid;
-	int go_fd, rc;
+	int go_fd = -1, rc;
 
-	rc = parse_args(argc, argv, &cfg);
+	rc = parse_args(argc, argv, &cfg, &e);
+	if (rc == -1)
+		report(&e);
 	if (rc != 0)
 		return rc > 0 ? 0 : EXIT_RUNTIME;
-	verbose = cfg.verbose;
-
-	pid = start_child(&cfg, &go_fd);
+	pid = start_child(&cfg, &go_fd, &e);
 	if (pid == -1) {
-		msg("clone: %s", strerror(errno));
+		report(&e);
 		return EXIT_RUNTIME;
 	}
 	if (!cfg.quiet)
@@ -319,9 +322,15 @@ int main(int argc, char **argv)
 
 	/* Let the child go; if this write fails it sees EOF and exits. We
 	 * hold our end open while it runs: see runtime_gone(). */
-	if (write(go_fd, "g", 1) != 1 && errno != EPIPE)
-		msg("write(sync pipe): %s", strerror(errno));
-	rc = wait_child(pid);
+	if (write_all(go_fd, "g", 1) == -1 && errno != EPIPE) {
+		fail(&e, "write", "sync pipe");
+		report(&e);
+	}
+	rc = wait_child(pid, &e);
+	if (rc == -1) {
+		report(&e);
+		rc = EXIT_RUNTIME;
+	}
 	close(go_fd);
 	return rc;
 }

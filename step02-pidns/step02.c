@@ -27,7 +27,6 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +36,39 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "err.h"
+#include "syscalls.h"
+
 #define PROG	   "step02"
 #define STACK_SIZE (1024 * 1024)
+
+const char prog[] = PROG;
+
+/*
+ * Every namespace type: its clone(2) flag and its file in /proc/PID/ns
+ * (namespaces(7)), in the order `ls /proc/PID/ns` lists them. The flags
+ * of clone, its trace and its error message are spelled from this table.
+ */
+static const struct ns_type {
+	int flag;
+	const char *flag_name;
+	const char *file;
+} ns_types[] = {
+    {CLONE_NEWCGROUP, "CLONE_NEWCGROUP", "cgroup"},
+    {CLONE_NEWIPC, "CLONE_NEWIPC", "ipc"},
+    {CLONE_NEWNS, "CLONE_NEWNS", "mnt"},
+    {CLONE_NEWNET, "CLONE_NEWNET", "net"},
+    {CLONE_NEWPID, "CLONE_NEWPID", "pid"},
+    {CLONE_NEWTIME, "CLONE_NEWTIME", "time"},
+    {CLONE_NEWUSER, "CLONE_NEWUSER", "user"},
+    {CLONE_NEWUTS, "CLONE_NEWUTS", "uts"},
+};
+#define NS_NAMES_MAX 192 /* every flag_name, joined by " | " */
+
+/* The namespaces this step creates. */
+/* step02 { CLONE_NEWPID: the child becomes PID 1 of a new PID namespace */
+#define CLONE_FLAGS CLONE_NEWPID
+/* } step02, skeleton: #define CLONE_FLAGS 0 */
 
 /* Exit statuses of `docker run`, which every step follows. */
 enum {
@@ -50,7 +80,6 @@ enum {
 struct config {
 	char **argv; /* COMMAND and its arguments */
 	int quiet;
-	int verbose;
 	int sync_fd[2]; /* the child reads "go" from [0]; we write to [1] */
 };
 
@@ -74,33 +103,48 @@ static void usage(FILE *out)
 	    "not found.\n");
 }
 
-/* Every line the runtime writes goes to stderr: stdout is COMMAND's. */
-static void msg(const char *fmt, ...)
+/* A usage error: CALL and the option OPT, and a hint that ends with a
+ * pointer to --help. */
+static int usage_error(struct err *e, const char *call, const char *opt,
+		       const char *hint)
 {
-	char line[PATH_MAX + 1024];
-	va_list ap;
+	char quoted[64];
 
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	/* Arguments are echoed: a newline or an escape sequence in one must
-	 * not split the line or reach the terminal. */
-	for (char *c = line; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
-	/* One write(2) per line: the child's and ours never interleave. */
-	dprintf(STDERR_FILENO, PROG ": %s\n", line);
+	/* A cut option name still says which one it was. */
+	snprintf(quoted, sizeof(quoted), "'%s'", opt);
+	fail_errno(e, 0, call, quoted);
+	e->hint = hint;
+	return -1;
 }
 
-static int verbose;
-#define trace(...)                                                             \
-	do {                                                                   \
-		if (verbose)                                                   \
-			msg(__VA_ARGS__);                                      \
-	} while (0)
+/* One option: 0 to go on, 1 after --help, -1 on a usage error. */
+static int set_option(struct config *cfg, int c, char **argv, struct err *e)
+{
+	char opt[3] = {'-', (char)optopt, '\0'};
 
-/* Returns 0 to run, 1 after --help, -1 on a usage error. */
-static int parse_args(int argc, char **argv, struct config *cfg)
+	switch (c) {
+	case 'h':
+		usage(stdout);
+		return 1;
+	case 'q':
+		cfg->quiet = 1;
+		return 0;
+	case 'v':
+		verbose = 1;
+		return 0;
+	case ':':
+		return usage_error(e, "option", argv[optind - 1],
+				   "needs an argument (try '" PROG " --help')");
+	default:
+		/* optopt names a short option, even inside "-qZ" */
+		return usage_error(e, "unknown option",
+				   optopt ? opt : argv[optind - 1],
+				   "try '" PROG " --help'");
+	}
+}
+
+/* Returns 0 to run, 1 after --help, -1 on a usage error (E says which). */
+static int parse_args(int argc, char **argv, struct config *cfg, struct err *e)
 {
 	static const struct option longopts[] = {
 	    {"help", no_argument, NULL, 'h'},
@@ -108,43 +152,17 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 	    {"verbose", no_argument, NULL, 'v'},
 	    {NULL, 0, NULL, 0},
 	};
-	int c;
+	int c, rc = 0;
 
 	/* The leading '+' stops at the first non-option: COMMAND's own
 	 * options (`step02 ls -l`) are not ours to parse. The ':' makes a
 	 * missing argument return ':' and opterr = 0 lets us word the error. */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:hqv", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			usage(stdout);
-			return 1;
-		case 'q':
-			cfg->quiet = 1;
-			break;
-		case 'v':
-			cfg->verbose = 1;
-			break;
-		case ':':
-			msg("option '%s' needs an argument (try '" PROG
-			    " --help')",
-			    argv[optind - 1]);
-			return -1;
-		default:
-			/* optopt names a short option, even inside "-qZ" */
-			if (optopt)
-				msg("unknown option '-%c' (try '" PROG
-				    " --help')",
-				    optopt);
-			else
-				msg("unknown option '%s' (try '" PROG
-				    " --help')",
-				    argv[optind - 1]);
-			return -1;
-		}
-	}
+	while (rc == 0 &&
+	       (c = getopt_long(argc, argv, "+:hqv", longopts, NULL)) != -1)
+		rc = set_option(cfg, c, argv, e);
 	cfg->argv = optind < argc ? argv + optind : default_argv;
-	return 0;
+	return rc;
 }
 
 /*
@@ -193,71 +211,107 @@ static int runtime_gone(int fd)
 }
 
 /*
+ * Wait for the runtime's "go", SIZE bytes into GO, on the sync pipe. The
+ * child dies with the runtime: PR_SET_PDEATHSIG has the kernel send it
+ * SIGKILL as soon as the parent exits (prctl(2)).
+ */
+static int wait_for_go(const struct config *cfg, void *go, size_t size,
+		       struct err *e)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		return fail(e, "prctl", "PR_SET_PDEATHSIG");
+	/* The parent may have died before prctl ran. Once we close our copy
+	 * of the write end, EOF instead of "go" tells us; if it died after
+	 * writing "go" but before our prctl ran, it hung up. From here on,
+	 * PR_SET_PDEATHSIG covers us. */
+	close(cfg->sync_fd[1]);
+	if (read(cfg->sync_fd[0], go, size) != (ssize_t)size ||
+	    runtime_gone(cfg->sync_fd[0]))
+		return fail_errno(e, 0,
+				  "runtime exited before the container "
+				  "started",
+				  NULL);
+	close(cfg->sync_fd[0]);
+	return 0;
+}
+
+/*
  * Runs in the child. Without CLONE_VM the child has a copy of the parent's
  * memory, like after fork(2), so it may use cfg and stdio freely.
  */
 static int child_main(void *arg)
 {
 	struct config *cfg = arg;
+	struct err e;
 	char go;
 
-	/* Die with the runtime: SIGKILL as soon as the parent exits. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1) {
-		msg("prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
+	if (wait_for_go(cfg, &go, sizeof(go), &e) == -1) {
+		report(&e);
 		return EXIT_RUNTIME;
 	}
-	/* The parent may have died before prctl ran. Once we close our copy
-	 * of the write end, EOF instead of "go" tells us. */
-	close(cfg->sync_fd[1]);
-	if (read(cfg->sync_fd[0], &go, 1) != 1) {
-		msg("runtime exited before the container started");
-		return EXIT_RUNTIME;
-	}
-	/* It may also have died after writing "go" but before our prctl ran:
-	 * then it hung up. From here on, PR_SET_PDEATHSIG covers us. */
-	if (runtime_gone(cfg->sync_fd[0])) {
-		msg("runtime exited before the container started");
-		return EXIT_RUNTIME;
-	}
-	close(cfg->sync_fd[0]);
-
 	trace("execvp(%s)", cfg->argv[0]);
 	execvp(cfg->argv[0], cfg->argv);
-	int err = errno;
-
-	msg("execvp(%s): %s", cfg->argv[0], strerror(err));
-	return exec_status(err);
+	fail(&e, "execvp", cfg->argv[0]);
+	report(&e);
+	return exec_status(e.errnum);
 }
 
-/* Start the child; returns its PID, or -1 with errno set. */
-static pid_t start_child(struct config *cfg, int *go_fd)
+/* FLAGS as "CLONE_NEWPID | CLONE_NEWNS", in the order of ns_types. */
+static void flag_names(int flags, char *buf, size_t size)
 {
+	size_t n = 0;
+	int k;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(ns_types); i++) {
+		if (!(flags & ns_types[i].flag))
+			continue;
+		k = snprintf(buf + n, size - n, "%s%s", n ? " | " : "",
+			     ns_types[i].flag_name);
+		if (k < 0 || (size_t)k >= size - n)
+			return; /* cut: it only names the flags */
+		n += (size_t)k;
+	}
+}
+
+/* Fill E for a failed clone of the namespaces NAMES (NULL: no stack). */
+static int clone_failed(struct err *e, const char *names)
+{
+	if (!names)
+		return fail(e, "mmap", "stack");
+	fail(e, "clone", names);
+	/* step02 { on EPERM, a hint: creating a namespace needs root (sudo),
+	 * or see step06 for user namespaces */
+	if (e->errnum == EPERM)
+		e->hint = "creating a namespace needs root: run with sudo, or "
+			  "see step06 for user namespaces";
+	/* } step02 */
+	return -1;
+}
+
+/* Start the child; returns its PID, or -1 with E filled. */
+static pid_t start_child(struct config *cfg, int *go_fd, struct err *e)
+{
+	char names[NS_NAMES_MAX];
 	int *fds = cfg->sync_fd;
 	void *stack;
 	pid_t pid;
 
 	/* O_CLOEXEC: no descriptor of the runtime survives COMMAND's exec. */
 	if (pipe2(fds, O_CLOEXEC) == -1)
-		return -1;
+		return fail(e, "pipe2", "sync pipe");
 	stack = stack_alloc(STACK_SIZE);
 	/* SIGCHLD: the signal the kernel sends us when the child ends; with
 	 * it, waitpid(2) treats the child like one made by fork(2).
 	 * CLONE_NEWPID: the child is PID 1 of a new PID namespace. */
-	/* step02 { add CLONE_NEWPID to clone's flags: the child becomes
-	 * PID 1 of a new PID namespace (and trace the flags you pass) */
-	pid =
-	    stack ? clone(child_main, stack, CLONE_NEWPID | SIGCHLD, cfg) : -1;
-	trace("clone(CLONE_NEWPID | SIGCHLD) = %d", (int)pid);
-	/* } step02, skeleton:
-	 * pid = stack ? clone(child_main, stack, SIGCHLD, cfg) : -1;
-	 * trace("clone(SIGCHLD) = %d", (int)pid);
-	 */
+	flag_names(CLONE_FLAGS, names, sizeof(names));
+	pid = stack ? clone(child_main, stack, CLONE_FLAGS | SIGCHLD, cfg) : -1;
+	if (pid == -1)
+		clone_failed(e, stack ? names : NULL);
+	trace("clone(%s | SIGCHLD) = %d", names, (int)pid);
 	if (pid == -1) {
-		int saved = errno;
-
 		close(fds[0]);
 		close(fds[1]);
-		errno = saved;
 		return -1;
 	}
 	close(fds[0]);
@@ -265,15 +319,17 @@ static pid_t start_child(struct config *cfg, int *go_fd)
 	return pid;
 }
 
-/* Wait for the child and turn its wait status into our exit status. */
-static int wait_child(pid_t pid)
+/* Wait for the child and turn its wait status into our exit status; -1
+ * with E filled if waitpid fails. */
+static int wait_child(pid_t pid, struct err *e)
 {
+	char obj[16];
 	int status;
 
 	while (waitpid(pid, &status, 0) == -1) {
 		if (errno != EINTR) {
-			msg("waitpid(%d): %s", (int)pid, strerror(errno));
-			return EXIT_RUNTIME;
+			snprintf(obj, sizeof(obj), "%d", (int)pid); /* fits */
+			return fail(e, "waitpid", obj);
 		}
 	}
 	if (WIFSIGNALED(status))
@@ -286,9 +342,6 @@ static int wait_child(pid_t pid)
  * processes share a namespace when those files have the same inode number.
  * This prints the table `ls -l /proc/self/ns /proc/PID/ns` would show.
  */
-static const char *const ns_names[] = {"cgroup", "ipc",	 "mnt",	 "net",
-				       "pid",	 "time", "user", "uts"};
-
 static unsigned long ns_inode(const char *pid, const char *ns)
 {
 	char path[64];
@@ -309,15 +362,15 @@ static void print_ns_table(pid_t child)
 	char pid[16];
 
 	/* step02 { -v: a header line "namespace host container", then one
-	 * line per ns_names[] entry with our inode ("self"), the child's
+	 * line per ns_types[] entry with our inode ("self"), the child's
 	 * inode and "same" or "NEW": msg("%-9s %-12lu %-12lu %s", ...) */
-	snprintf(pid, sizeof(pid), "%d", (int)child);
+	snprintf(pid, sizeof(pid), "%d", (int)child); /* an int fits */
 	msg("%-9s %-12s %-12s", "namespace", "host", "container");
-	for (size_t i = 0; i < sizeof(ns_names) / sizeof(ns_names[0]); i++) {
-		unsigned long host = ns_inode("self", ns_names[i]);
-		unsigned long cont = ns_inode(pid, ns_names[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(ns_types); i++) {
+		unsigned long host = ns_inode("self", ns_types[i].file);
+		unsigned long cont = ns_inode(pid, ns_types[i].file);
 
-		msg("%-9s %-12lu %-12lu %s", ns_names[i], host, cont,
+		msg("%-9s %-12lu %-12lu %s", ns_types[i].file, host, cont,
 		    host == cont ? "same" : "NEW");
 	}
 	/* } step02 */
@@ -326,27 +379,18 @@ static void print_ns_table(pid_t child)
 int main(int argc, char **argv)
 {
 	struct config cfg = {0};
+	struct err e;
 	pid_t pid;
-	int go_fd, rc;
+	int go_fd = -1, rc;
 
-	rc = parse_args(argc, argv, &cfg);
+	rc = parse_args(argc, argv, &cfg, &e);
+	if (rc == -1)
+		report(&e);
 	if (rc != 0)
 		return rc > 0 ? 0 : EXIT_RUNTIME;
-	verbose = cfg.verbose;
-
-	pid = start_child(&cfg, &go_fd);
+	pid = start_child(&cfg, &go_fd, &e);
 	if (pid == -1) {
-		int err = errno;
-
-		/* step02 { name the call and the flags, say why (strerror); on
-		 * EPERM add a hint: creating a namespace needs root (sudo), or
-		 * see step06 for user namespaces */
-		msg("clone(CLONE_NEWPID): %s%s", strerror(err),
-		    err == EPERM
-			? " (creating a namespace needs root: run with "
-			  "sudo, or see step06 for user namespaces)"
-			: "");
-		/* } step02, skeleton: msg("clone: %s", strerror(err)); */
+		report(&e);
 		return EXIT_RUNTIME;
 	}
 	if (!cfg.quiet)
@@ -354,14 +398,20 @@ int main(int argc, char **argv)
 	/* A child that died before "go" closes the pipe: EPIPE, not SIGPIPE,
 	 * which would kill us before we report its status. */
 	signal(SIGPIPE, SIG_IGN);
-	if (cfg.verbose)
+	if (verbose)
 		print_ns_table(pid);
 
 	/* Let the child go; if this write fails it sees EOF and exits. We
 	 * hold our end open while it runs: see runtime_gone(). */
-	if (write(go_fd, "g", 1) != 1 && errno != EPIPE)
-		msg("write(sync pipe): %s", strerror(errno));
-	rc = wait_child(pid);
+	if (write_all(go_fd, "g", 1) == -1 && errno != EPIPE) {
+		fail(&e, "write", "sync pipe");
+		report(&e);
+	}
+	rc = wait_child(pid, &e);
+	if (rc == -1) {
+		report(&e);
+		rc = EXIT_RUNTIME;
+	}
 	close(go_fd);
 	return rc;
 }

@@ -30,24 +30,52 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
-#include <sys/sysmacros.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "err.h"
+#include "rootfs.h"
 #include "syscalls.h"
 
 #define PROG	   "step03"
 #define STACK_SIZE (1024 * 1024)
 #define DEFAULT_PATH                                                           \
 	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+const char prog[] = PROG;
+
+/*
+ * Every namespace type: its clone(2) flag and its file in /proc/PID/ns
+ * (namespaces(7)), in the order `ls /proc/PID/ns` lists them. The flags
+ * of clone, its trace and its error message are spelled from this table.
+ */
+static const struct ns_type {
+	int flag;
+	const char *flag_name;
+	const char *file;
+} ns_types[] = {
+    {CLONE_NEWCGROUP, "CLONE_NEWCGROUP", "cgroup"},
+    {CLONE_NEWIPC, "CLONE_NEWIPC", "ipc"},
+    {CLONE_NEWNS, "CLONE_NEWNS", "mnt"},
+    {CLONE_NEWNET, "CLONE_NEWNET", "net"},
+    {CLONE_NEWPID, "CLONE_NEWPID", "pid"},
+    {CLONE_NEWTIME, "CLONE_NEWTIME", "time"},
+    {CLONE_NEWUSER, "CLONE_NEWUSER", "user"},
+    {CLONE_NEWUTS, "CLONE_NEWUTS", "uts"},
+};
+#define NS_NAMES_MAX 192 /* every flag_name, joined by " | " */
+
+/* The namespaces this step creates. */
+/* step03 { add CLONE_NEWNS: the child gets a copy of our mount table, its
+ * own from then on */
+#define CLONE_FLAGS (CLONE_NEWNS | CLONE_NEWPID)
+/* } step03, skeleton: #define CLONE_FLAGS CLONE_NEWPID */
 
 /* Exit statuses of `docker run`, which every step follows. */
 enum {
@@ -59,9 +87,9 @@ enum {
 struct config {
 	char **argv; /* COMMAND and its arguments */
 	int quiet;
-	int verbose;
 	int sync_fd[2]; /* the child reads "go" from [0]; we write to [1] */
-	char rootfs[PATH_MAX];
+	const char *rootfs_arg; /* --rootfs, NULL for the default */
+	char rootfs[PATH_MAX];	/* ... resolved by resolve_rootfs() */
 };
 
 static char *default_argv[] = {"/bin/sh", NULL};
@@ -88,76 +116,51 @@ static void usage(FILE *out)
 		"not found.\n");
 }
 
-/* Every line the runtime writes goes to stderr: stdout is COMMAND's. */
-static void msg(const char *fmt, ...)
+/* A usage error: CALL and the option OPT, and a hint that ends with a
+ * pointer to --help. */
+static int usage_error(struct err *e, const char *call, const char *opt,
+		       const char *hint)
 {
-	char line[PATH_MAX + 1024];
-	va_list ap;
+	char quoted[64];
 
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	/* Arguments are echoed: a newline or an escape sequence in one must
-	 * not split the line or reach the terminal. */
-	for (char *c = line; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
-	/* One write(2) per line: the child's and ours never interleave. */
-	dprintf(STDERR_FILENO, PROG ": %s\n", line);
+	/* A cut option name still says which one it was. */
+	snprintf(quoted, sizeof(quoted), "'%s'", opt);
+	fail_errno(e, 0, call, quoted);
+	e->hint = hint;
+	return -1;
 }
 
-static int verbose;
-#define trace(...)                                                             \
-	do {                                                                   \
-		if (verbose)                                                   \
-			msg(__VA_ARGS__);                                      \
-	} while (0)
-
-/*
- * The rootfs, as an absolute path without symlinks: pivot_root(2) needs a
- * mount point, and we are about to bind-mount this path onto itself. The
- * default is the rootfs/ directory beside the binary (`make rootfs`).
- */
-static int resolve_rootfs(const char *arg, char out[PATH_MAX])
+/* One option: 0 to go on, 1 after --help, -1 on a usage error. */
+static int set_option(struct config *cfg, int c, char **argv, struct err *e)
 {
-	char exe[PATH_MAX], path[PATH_MAX];
-	struct stat st;
+	char opt[3] = {'-', (char)optopt, '\0'};
 
-	/* step03 { no ARG: use "rootfs" in the directory of the binary
-	 * (readlink /proc/self/exe); realpath(3) it into OUT and check with
-	 * stat(2) that it is a directory. On any error print one line that
-	 * names the rootfs and says why, and return -1 */
-	if (!arg) {
-		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-		if (n == -1) {
-			msg("readlink(/proc/self/exe): %s", strerror(errno));
-			return -1;
-		}
-		exe[n] = '\0';
-		*strrchr(exe, '/') = '\0';
-		if (snprintf(path, sizeof(path), "%s/rootfs", exe) >=
-		    (int)sizeof(path)) {
-			msg("rootfs path too long");
-			return -1;
-		}
-		arg = path;
+	switch (c) {
+	case 'h':
+		usage(stdout);
+		return 1;
+	case 'q':
+		cfg->quiet = 1;
+		return 0;
+	case 'v':
+		verbose = 1;
+		return 0;
+	case 'r':
+		cfg->rootfs_arg = optarg;
+		return 0;
+	case ':':
+		return usage_error(e, "option", argv[optind - 1],
+				   "needs an argument (try '" PROG " --help')");
+	default:
+		/* optopt names a short option, even inside "-qZ" */
+		return usage_error(e, "unknown option",
+				   optopt ? opt : argv[optind - 1],
+				   "try '" PROG " --help'");
 	}
-	if (!realpath(arg, out) || stat(out, &st) == -1) {
-		msg("rootfs %s: %s (make one with: make rootfs)", arg,
-		    strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		msg("rootfs %s: not a directory", arg);
-		return -1;
-	}
-	return 0;
-	/* } step03, skeleton: return 0; */
 }
 
-/* Returns 0 to run, 1 after --help, -1 on a usage error. */
-static int parse_args(int argc, char **argv, struct config *cfg)
+/* Returns 0 to run, 1 after --help, -1 on a usage error (E says which). */
+static int parse_args(int argc, char **argv, struct config *cfg, struct err *e)
 {
 	static const struct option longopts[] = {
 	    {"help", no_argument, NULL, 'h'},
@@ -166,47 +169,19 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 	    {"verbose", no_argument, NULL, 'v'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *rootfs = NULL;
-	int c;
+	int c, rc = 0;
 
 	/* The leading '+' stops at the first non-option: COMMAND's own
 	 * options (`step03 ls -l`) are not ours to parse. The ':' makes a
 	 * missing argument return ':' and opterr = 0 lets us word the error. */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:hqr:v", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			usage(stdout);
-			return 1;
-		case 'q':
-			cfg->quiet = 1;
-			break;
-		case 'v':
-			cfg->verbose = 1;
-			break;
-		case 'r':
-			rootfs = optarg;
-			break;
-		case ':':
-			msg("option '%s' needs an argument (try '" PROG
-			    " --help')",
-			    argv[optind - 1]);
-			return -1;
-		default:
-			/* optopt names a short option, even inside "-qZ" */
-			if (optopt)
-				msg("unknown option '-%c' (try '" PROG
-				    " --help')",
-				    optopt);
-			else
-				msg("unknown option '%s' (try '" PROG
-				    " --help')",
-				    argv[optind - 1]);
-			return -1;
-		}
-	}
+	while (rc == 0 &&
+	       (c = getopt_long(argc, argv, "+:hqr:v", longopts, NULL)) != -1)
+		rc = set_option(cfg, c, argv, e);
+	if (rc != 0)
+		return rc;
 	cfg->argv = optind < argc ? argv + optind : default_argv;
-	return resolve_rootfs(rootfs, cfg->rootfs) == 0 ? 0 : -1;
+	return resolve_rootfs(cfg->rootfs_arg, cfg->rootfs, e);
 }
 
 /*
@@ -244,165 +219,6 @@ static int exec_status(int err)
 }
 
 /*
- * pivot_root(".", "."): the rootfs becomes `/` and the old root is stacked
- * on top of it, where umount2(MNT_DETACH) removes it (pivot_root(2),
- * NOTES). Unlike chroot(2), which only changes how paths are resolved for
- * this process, the host's filesystem is then gone from this namespace:
- * there is no `..` left to climb out through.
- */
-static int pivot_into(const char **what)
-{
-	/* step03 { sys_pivot_root(".", ".") (syscalls.h), then umount2(".",
-	 * MNT_DETACH) the old root stacked on top, then chdir("/"). Set
-	 * *what before each call so that the caller can name what failed */
-	*what = "pivot_root(rootfs) (is the rootfs on a filesystem that "
-		"cannot be pivoted, e.g. initramfs? see docs/03-mountns.md)";
-	trace("pivot_root(., .)");
-	if (sys_pivot_root(".", ".") == -1)
-		return -1;
-	*what = "detach the old root (umount2 MNT_DETACH)";
-	trace("umount2(., MNT_DETACH)");
-	if (umount2(".", MNT_DETACH) == -1)
-		return -1;
-	*what = "chdir(/)";
-	return chdir("/");
-	/* } step03, skeleton: errno = ENOSYS; return -1; */
-}
-
-/*
- * The filesystems every container gets, mounted in this order below the
- * rootfs. MS_NOSUID/MS_NODEV/MS_NOEXEC wherever a filesystem has no need
- * for set-uid programs, device nodes or executables.
- */
-struct mount_entry {
-	const char *source, *target, *fstype;
-	unsigned long flags;
-	const char *data;
-};
-
-static const struct mount_entry mounts[] = {
-    /* A proc of the new PID namespace: `ps` sees only the container. */
-    {"proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL},
-    {"sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-     NULL},
-    {"tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"},
-    /* /dev is a small tmpfs of our own, not the host's /dev. */
-    {"tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
-     "mode=755,size=65536k"},
-    /* newinstance: ptys of our own, not the host's (devpts.rst). */
-    {"devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-     "newinstance,ptmxmode=0666,mode=0620"},
-    {"tmpfs", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-     "mode=1777"},
-};
-
-/*
- * We have not pivoted yet, so a target that is a symlink in the rootfs —
- * rootfs/proc -> /etc, say — would be followed into the *host*. Refuse
- * anything but a real directory (CVE-2019-19921, CVE-2021-30465). Targets
- * under dev/ are on the tmpfs we just mounted, so we make them ourselves.
- */
-static int mount_one(const struct mount_entry *m)
-{
-	struct stat st;
-
-	/* step03 { mkdir targets under dev/ (on our new tmpfs); lstat(2) the
-	 * target and refuse anything but a real directory: ELOOP for a
-	 * symlink, ENOTDIR otherwise; then mount(2) M's source, target,
-	 * fstype, flags and data */
-	if (strncmp(m->target, "dev/", 4) == 0 && mkdir(m->target, 0755) == -1)
-		return -1;
-	if (lstat(m->target, &st) == -1)
-		return -1;
-	if (!S_ISDIR(st.st_mode)) {
-		errno = S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR;
-		return -1;
-	}
-	trace("mount(%s, /%s, %s)", m->source, m->target, m->fstype);
-	return mount(m->source, m->target, m->fstype, m->flags, m->data);
-	/* } step03, skeleton: errno = ENOSYS; return -1; */
-}
-
-/* The device nodes of Docker's default /dev (OCI runtime-spec). */
-static const struct device {
-	const char *path;
-	unsigned int major, minor;
-} devices[] = {
-    {"dev/null", 1, 3},	  {"dev/zero", 1, 5},	 {"dev/full", 1, 7},
-    {"dev/random", 1, 8}, {"dev/urandom", 1, 9}, {"dev/tty", 5, 0},
-};
-
-static const char *const dev_links[][2] = {
-    {"/proc/self/fd", "dev/fd"},       {"/proc/self/fd/0", "dev/stdin"},
-    {"/proc/self/fd/1", "dev/stdout"}, {"/proc/self/fd/2", "dev/stderr"},
-    {"pts/ptmx", "dev/ptmx"},
-};
-
-static int make_devices(const char **what)
-{
-	/* step03 { for each devices[]: mknod(2) a character device
-	 * (S_IFCHR | 0666, makedev(major, minor)), then chmod 0666 (mknod's
-	 * mode goes through the umask); then symlink(2) each dev_links[]
-	 * pair. *what = the path being made */
-	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
-		const struct device *d = &devices[i];
-
-		*what = d->path;
-		trace("mknod(/%s, c %u:%u)", d->path, d->major, d->minor);
-		/* mknod's mode is filtered by the umask: chmod after it. */
-		if (mknod(d->path, S_IFCHR | 0666,
-			  makedev(d->major, d->minor)) == -1 ||
-		    chmod(d->path, 0666) == -1)
-			return -1;
-	}
-	for (size_t i = 0; i < sizeof(dev_links) / sizeof(dev_links[0]); i++) {
-		*what = dev_links[i][1];
-		if (symlink(dev_links[i][0], dev_links[i][1]) == -1)
-			return -1;
-	}
-	return 0;
-	/* } step03, skeleton: errno = ENOSYS; return -1; */
-}
-
-/*
- * Build the container's filesystem and move into it. On error, *what says
- * which step failed; nothing can leak to the host, because every mount is
- * made in our own mount namespace after `/` was made private.
- */
-static int setup_rootfs(const struct config *cfg, const char **what)
-{
-	/* step03 { first of all mount(NULL, "/", NULL, MS_REC | MS_PRIVATE)
-	 * so that no mount propagates to the host; bind-mount (MS_BIND |
-	 * MS_REC) cfg->rootfs onto itself (pivot_root wants a mount point)
-	 * and chdir into it; mount_one() each mounts[] entry; make_devices();
-	 * pivot_into(). Set *what to the step that failed */
-	/* First of all: stop propagation. On systemd hosts `/` is shared, and
-	 * a mount event under a shared mount is replayed in every peer — the
-	 * host's namespace included. MS_REC|MS_PRIVATE cuts every link. */
-	*what = "make / private (mount MS_REC|MS_PRIVATE)";
-	trace("mount(/, MS_REC | MS_PRIVATE)");
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
-		return -1;
-	/* pivot_root needs the new root to be a mount point: bind-mount the
-	 * rootfs directory onto itself. */
-	*what = "bind-mount the rootfs onto itself";
-	trace("mount(%s, %s, MS_BIND | MS_REC)", cfg->rootfs, cfg->rootfs);
-	if (mount(cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) ==
-		-1 ||
-	    chdir(cfg->rootfs) == -1)
-		return -1;
-	for (size_t i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++) {
-		*what = mounts[i].target;
-		if (mount_one(&mounts[i]) == -1)
-			return -1;
-	}
-	if (make_devices(what) == -1)
-		return -1;
-	return pivot_into(what);
-	/* } step03, skeleton: return 0; */
-}
-
-/*
  * Is the runtime gone? It holds its end of the sync pipe open for as long
  * as the container runs, so once it has exited poll(2) reports a hang-up.
  */
@@ -414,38 +230,56 @@ static int runtime_gone(int fd)
 }
 
 /*
+ * Wait for the runtime's "go", SIZE bytes into GO, on the sync pipe. The
+ * child dies with the runtime: PR_SET_PDEATHSIG has the kernel send it
+ * SIGKILL as soon as the parent exits (prctl(2)).
+ */
+static int wait_for_go(const struct config *cfg, void *go, size_t size,
+		       struct err *e)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		return fail(e, "prctl", "PR_SET_PDEATHSIG");
+	/* The parent may have died before prctl ran. Once we close our copy
+	 * of the write end, EOF instead of "go" tells us; if it died after
+	 * writing "go" but before our prctl ran, it hung up. From here on,
+	 * PR_SET_PDEATHSIG covers us. */
+	close(cfg->sync_fd[1]);
+	if (read(cfg->sync_fd[0], go, size) != (ssize_t)size ||
+	    runtime_gone(cfg->sync_fd[0]))
+		return fail_errno(e, 0,
+				  "runtime exited before the container "
+				  "started",
+				  NULL);
+	close(cfg->sync_fd[0]);
+	return 0;
+}
+
+/*
+ * Build the container's filesystem and move into it (rootfs.c): a private
+ * mount table, the rootfs as a mount point, its filesystems and devices,
+ * then pivot_root.
+ */
+static int setup_rootfs(const struct config *cfg, struct err *e)
+{
+	if (enter_rootfs(cfg->rootfs, e) == -1 || mount_filesystems(e) == -1 ||
+	    make_devices(e) == -1)
+		return -1;
+	return pivot_into(e);
+}
+
+/*
  * Runs in the child. Without CLONE_VM the child has a copy of the parent's
  * memory, like after fork(2), so it may use cfg and stdio freely.
  */
 static int child_main(void *arg)
 {
 	struct config *cfg = arg;
+	struct err e;
 	char go;
 
-	/* Die with the runtime: SIGKILL as soon as the parent exits. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1) {
-		msg("prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
-		return EXIT_RUNTIME;
-	}
-	/* The parent may have died before prctl ran. Once we close our copy
-	 * of the write end, EOF instead of "go" tells us. */
-	close(cfg->sync_fd[1]);
-	if (read(cfg->sync_fd[0], &go, 1) != 1) {
-		msg("runtime exited before the container started");
-		return EXIT_RUNTIME;
-	}
-	/* It may also have died after writing "go" but before our prctl ran:
-	 * then it hung up. From here on, PR_SET_PDEATHSIG covers us. */
-	if (runtime_gone(cfg->sync_fd[0])) {
-		msg("runtime exited before the container started");
-		return EXIT_RUNTIME;
-	}
-	close(cfg->sync_fd[0]);
-
-	const char *what = "";
-
-	if (setup_rootfs(cfg, &what) == -1) {
-		msg("%s: %s", what, strerror(errno));
+	if (wait_for_go(cfg, &go, sizeof(go), &e) == -1 ||
+	    setup_rootfs(cfg, &e) == -1) {
+		report(&e);
 		return EXIT_RUNTIME;
 	}
 	/* The host's PATH means nothing in the rootfs (and may name
@@ -453,44 +287,65 @@ static int child_main(void *arg)
 	setenv("PATH", DEFAULT_PATH, 1);
 	trace("execvp(%s)", cfg->argv[0]);
 	execvp(cfg->argv[0], cfg->argv);
-	int err = errno;
-
-	msg("execvp(%s): %s", cfg->argv[0], strerror(err));
-	return exec_status(err);
+	fail(&e, "execvp", cfg->argv[0]);
+	report(&e);
+	return exec_status(e.errnum);
 }
 
-/* Start the child; returns its PID, or -1 with errno set. */
-static pid_t start_child(struct config *cfg, int *go_fd)
+/* FLAGS as "CLONE_NEWPID | CLONE_NEWNS", in the order of ns_types. */
+static void flag_names(int flags, char *buf, size_t size)
 {
+	size_t n = 0;
+	int k;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(ns_types); i++) {
+		if (!(flags & ns_types[i].flag))
+			continue;
+		k = snprintf(buf + n, size - n, "%s%s", n ? " | " : "",
+			     ns_types[i].flag_name);
+		if (k < 0 || (size_t)k >= size - n)
+			return; /* cut: it only names the flags */
+		n += (size_t)k;
+	}
+}
+
+/* Fill E for a failed clone of the namespaces NAMES (NULL: no stack). */
+static int clone_failed(struct err *e, const char *names)
+{
+	if (!names)
+		return fail(e, "mmap", "stack");
+	fail(e, "clone", names);
+	if (e->errnum == EPERM)
+		e->hint = "creating a namespace needs root: run with sudo, or "
+			  "see step06 for user namespaces";
+	return -1;
+}
+
+/* Start the child; returns its PID, or -1 with E filled. */
+static pid_t start_child(struct config *cfg, int *go_fd, struct err *e)
+{
+	char names[NS_NAMES_MAX];
 	int *fds = cfg->sync_fd;
 	void *stack;
 	pid_t pid;
 
 	/* O_CLOEXEC: no descriptor of the runtime survives COMMAND's exec. */
 	if (pipe2(fds, O_CLOEXEC) == -1)
-		return -1;
+		return fail(e, "pipe2", "sync pipe");
 	stack = stack_alloc(STACK_SIZE);
 	/* SIGCHLD: the signal the kernel sends us when the child ends; with
 	 * it, waitpid(2) treats the child like one made by fork(2).
 	 * CLONE_NEWPID: the child is PID 1 of a new PID namespace.
 	 * CLONE_NEWNS: it starts with a copy of our mount table. */
-	/* step03 { add CLONE_NEWNS to clone's flags: the child gets a copy of
-	 * our mount table, its own from then on */
-	pid = stack ? clone(child_main, stack,
-			    CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, cfg)
-		    : -1;
-	trace("clone(CLONE_NEWPID | CLONE_NEWNS | SIGCHLD) = %d", (int)pid);
-	/* } step03, skeleton:
-	 * pid = stack ? clone(child_main, stack, CLONE_NEWPID | SIGCHLD, cfg)
-	 *	    : -1;
-	 * trace("clone(CLONE_NEWPID | SIGCHLD) = %d", (int)pid);
-	 */
+	flag_names(CLONE_FLAGS, names, sizeof(names));
+	pid = stack ? clone(child_main, stack, CLONE_FLAGS | SIGCHLD, cfg) : -1;
+	if (pid == -1)
+		clone_failed(e, stack ? names : NULL);
+	trace("clone(%s | SIGCHLD) = %d", names, (int)pid);
 	if (pid == -1) {
-		int saved = errno;
-
 		close(fds[0]);
 		close(fds[1]);
-		errno = saved;
 		return -1;
 	}
 	close(fds[0]);
@@ -498,15 +353,17 @@ static pid_t start_child(struct config *cfg, int *go_fd)
 	return pid;
 }
 
-/* Wait for the child and turn its wait status into our exit status. */
-static int wait_child(pid_t pid)
+/* Wait for the child and turn its wait status into our exit status; -1
+ * with E filled if waitpid fails. */
+static int wait_child(pid_t pid, struct err *e)
 {
+	char obj[16];
 	int status;
 
 	while (waitpid(pid, &status, 0) == -1) {
 		if (errno != EINTR) {
-			msg("waitpid(%d): %s", (int)pid, strerror(errno));
-			return EXIT_RUNTIME;
+			snprintf(obj, sizeof(obj), "%d", (int)pid); /* fits */
+			return fail(e, "waitpid", obj);
 		}
 	}
 	if (WIFSIGNALED(status))
@@ -519,9 +376,6 @@ static int wait_child(pid_t pid)
  * processes share a namespace when those files have the same inode number.
  * This prints the table `ls -l /proc/self/ns /proc/PID/ns` would show.
  */
-static const char *const ns_names[] = {"cgroup", "ipc",	 "mnt",	 "net",
-				       "pid",	 "time", "user", "uts"};
-
 static unsigned long ns_inode(const char *pid, const char *ns)
 {
 	char path[64];
@@ -537,13 +391,13 @@ static void print_ns_table(pid_t child)
 {
 	char pid[16];
 
-	snprintf(pid, sizeof(pid), "%d", (int)child);
+	snprintf(pid, sizeof(pid), "%d", (int)child); /* an int fits */
 	msg("%-9s %-12s %-12s", "namespace", "host", "container");
-	for (size_t i = 0; i < sizeof(ns_names) / sizeof(ns_names[0]); i++) {
-		unsigned long host = ns_inode("self", ns_names[i]);
-		unsigned long cont = ns_inode(pid, ns_names[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(ns_types); i++) {
+		unsigned long host = ns_inode("self", ns_types[i].file);
+		unsigned long cont = ns_inode(pid, ns_types[i].file);
 
-		msg("%-9s %-12lu %-12lu %s", ns_names[i], host, cont,
+		msg("%-9s %-12lu %-12lu %s", ns_types[i].file, host, cont,
 		    host == cont ? "same" : "NEW");
 	}
 }
@@ -551,23 +405,18 @@ static void print_ns_table(pid_t child)
 int main(int argc, char **argv)
 {
 	struct config cfg = {0};
+	struct err e;
 	pid_t pid;
-	int go_fd, rc;
+	int go_fd = -1, rc;
 
-	rc = parse_args(argc, argv, &cfg);
+	rc = parse_args(argc, argv, &cfg, &e);
+	if (rc == -1)
+		report(&e);
 	if (rc != 0)
 		return rc > 0 ? 0 : EXIT_RUNTIME;
-	verbose = cfg.verbose;
-
-	pid = start_child(&cfg, &go_fd);
+	pid = start_child(&cfg, &go_fd, &e);
 	if (pid == -1) {
-		int err = errno;
-
-		msg("clone(CLONE_NEWPID | CLONE_NEWNS): %s%s", strerror(err),
-		    err == EPERM
-			? " (creating a namespace needs root: run with "
-			  "sudo, or see step06 for user namespaces)"
-			: "");
+		report(&e);
 		return EXIT_RUNTIME;
 	}
 	if (!cfg.quiet)
@@ -575,14 +424,20 @@ int main(int argc, char **argv)
 	/* A child that died before "go" closes the pipe: EPIPE, not SIGPIPE,
 	 * which would kill us before we report its status. */
 	signal(SIGPIPE, SIG_IGN);
-	if (cfg.verbose)
+	if (verbose)
 		print_ns_table(pid);
 
 	/* Let the child go; if this write fails it sees EOF and exits. We
 	 * hold our end open while it runs: see runtime_gone(). */
-	if (write(go_fd, "g", 1) != 1 && errno != EPIPE)
-		msg("write(sync pipe): %s", strerror(errno));
-	rc = wait_child(pid);
+	if (write_all(go_fd, "g", 1) == -1 && errno != EPIPE) {
+		fail(&e, "write", "sync pipe");
+		report(&e);
+	}
+	rc = wait_child(pid, &e);
+	if (rc == -1) {
+		report(&e);
+		rc = EXIT_RUNTIME;
+	}
 	close(go_fd);
 	return rc;
 }

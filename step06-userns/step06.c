@@ -34,44 +34,62 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
-#include <sys/sysmacros.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <net/if.h>
-#include <grp.h>
-#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "net.h"
+#include "rootfs.h"
 #include "syscalls.h"
+#include "userns.h"
 
 #define PROG	   "step06"
 #define STACK_SIZE (1024 * 1024)
 #define DEFAULT_PATH                                                           \
 	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-/* The namespaces this step always creates; CLONE_NEWNET depends on --net. */
+
+const char prog[] = PROG;
+
+/*
+ * Every namespace type: its clone(2) flag and its file in /proc/PID/ns
+ * (namespaces(7)), in the order `ls /proc/PID/ns` lists them. The flags
+ * of clone, its trace and its error message are spelled from this table.
+ */
+static const struct ns_type {
+	int flag;
+	const char *flag_name;
+	const char *file;
+} ns_types[] = {
+    {CLONE_NEWCGROUP, "CLONE_NEWCGROUP", "cgroup"},
+    {CLONE_NEWIPC, "CLONE_NEWIPC", "ipc"},
+    {CLONE_NEWNS, "CLONE_NEWNS", "mnt"},
+    {CLONE_NEWNET, "CLONE_NEWNET", "net"},
+    {CLONE_NEWPID, "CLONE_NEWPID", "pid"},
+    {CLONE_NEWTIME, "CLONE_NEWTIME", "time"},
+    {CLONE_NEWUSER, "CLONE_NEWUSER", "user"},
+    {CLONE_NEWUTS, "CLONE_NEWUTS", "uts"},
+};
+#define NS_NAMES_MAX 192 /* every flag_name, joined by " | " */
+
+/* The namespaces this step creates; CLONE_NEWNET depends on --net. */
 /* step06 { add CLONE_NEWUSER: a user namespace, which owns the others */
 #define CLONE_FLAGS                                                            \
-	(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS |           \
-	 CLONE_NEWIPC)
+	(CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID |            \
+	 CLONE_NEWUSER | CLONE_NEWUTS)
 /* } step06, skeleton:
- * #define CLONE_FLAGS (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | \
- *		     CLONE_NEWIPC)
+ * #define CLONE_FLAGS \
+ *	(CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | \
+ *	 CLONE_NEWUTS)
  */
-
-/* With root, container ids 0-65535 are host ids 100000-165535: ids no
- * account on the host uses (the first range useradd(8) gives out in
- * /etc/subuid starts here too; see docs/06-userns.md). */
-#define DEFAULT_MAP "0 100000 65536"
 
 /* Docker's network modes. */
 enum net_mode { NET_VETH, NET_NONE, NET_HOST, NET_CONTAINER };
@@ -86,18 +104,19 @@ enum {
 struct config {
 	char **argv; /* COMMAND and its arguments */
 	int quiet;
-	int verbose;
 	int sync_fd[2]; /* the child reads "go" from [0]; we write to [1] */
-	char rootfs[PATH_MAX];
+	const char *rootfs_arg; /* --rootfs, NULL for the default */
+	char rootfs[PATH_MAX];	/* ... resolved by resolve_rootfs() */
 	const char *hostname;
 	enum net_mode net;
-	int net_fd;	       /* --net container:PID: its /proc/PID/ns/net */
+	long net_pid;	       /* --net container:PID */
+	int net_fd;	       /* ... its /proc/PID/ns/net */
 	unsigned long net_ino; /* and that namespace's inode, for -v */
 	struct in_addr ip;     /* --ip ADDR/PREFIX, when ip_prefix > 0 */
 	int ip_prefix;
-	char uid_map[64]; /* "INSIDE OUTSIDE COUNT", as the kernel */
-	char gid_map[64]; /* reads /proc/PID/uid_map and gid_map */
-	int rootless;	  /* not root: map ourselves, deny setgroups */
+	char uid_map[MAP_LINE_MAX]; /* "INSIDE OUTSIDE COUNT", as the kernel */
+	char gid_map[MAP_LINE_MAX]; /* reads /proc/PID/uid_map and gid_map */
+	int rootless; /* not root: map ourselves, deny setgroups */
 };
 
 /*
@@ -106,9 +125,7 @@ struct config {
  * the address the parent chose for it (veth mode).
  */
 struct go_msg {
-	struct in_addr addr; /* eth0's address */
-	struct in_addr gw;   /* the host end's address: our default route */
-	int prefix;
+	struct net_addrs net;
 };
 
 static char *default_argv[] = {"/bin/sh", NULL};
@@ -148,67 +165,18 @@ static void usage(FILE *out)
 	    "not found.\n");
 }
 
-/* Every line the runtime writes goes to stderr: stdout is COMMAND's. */
-static void msg(const char *fmt, ...)
+/* A usage error: CALL and the option OPT, and a hint that ends with a
+ * pointer to --help. */
+static int usage_error(struct err *e, const char *call, const char *opt,
+		       const char *hint)
 {
-	char line[PATH_MAX + 1024];
-	va_list ap;
+	char quoted[64];
 
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	/* Arguments are echoed: a newline or an escape sequence in one must
-	 * not split the line or reach the terminal. */
-	for (char *c = line; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
-	/* One write(2) per line: the child's and ours never interleave. */
-	dprintf(STDERR_FILENO, PROG ": %s\n", line);
-}
-
-static int verbose;
-#define trace(...)                                                             \
-	do {                                                                   \
-		if (verbose)                                                   \
-			msg(__VA_ARGS__);                                      \
-	} while (0)
-
-/*
- * The rootfs, as an absolute path without symlinks: pivot_root(2) needs a
- * mount point, and we are about to bind-mount this path onto itself. The
- * default is the rootfs/ directory beside the binary (`make rootfs`).
- */
-static int resolve_rootfs(const char *arg, char out[PATH_MAX])
-{
-	char exe[PATH_MAX], path[PATH_MAX];
-	struct stat st;
-
-	if (!arg) {
-		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-		if (n == -1) {
-			msg("readlink(/proc/self/exe): %s", strerror(errno));
-			return -1;
-		}
-		exe[n] = '\0';
-		*strrchr(exe, '/') = '\0';
-		if (snprintf(path, sizeof(path), "%s/rootfs", exe) >=
-		    (int)sizeof(path)) {
-			msg("rootfs path too long");
-			return -1;
-		}
-		arg = path;
-	}
-	if (!realpath(arg, out) || stat(out, &st) == -1) {
-		msg("rootfs %s: %s (make one with: make rootfs)", arg,
-		    strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		msg("rootfs %s: not a directory", arg);
-		return -1;
-	}
-	return 0;
+	/* A cut option name still says which one it was. */
+	snprintf(quoted, sizeof(quoted), "'%s'", opt);
+	fail_errno(e, 0, call, quoted);
+	e->hint = hint;
+	return -1;
 }
 
 /* Long-only options are numbered above every character. */
@@ -220,115 +188,143 @@ enum { OPT_HOSTNAME = CHAR_MAX + 1, OPT_NET, OPT_IP, OPT_UID_MAP, OPT_GID_MAP };
  * beyond it) of letters, digits, '-' and '.', not starting with '-' or '.'
  * (RFC 1123).
  */
-static int valid_hostname(const char *name)
+static int check_hostname(const char *name, struct err *e)
 {
 	size_t len = strlen(name);
 
-	if (len == 0 || len > HOST_NAME_MAX) {
-		msg("--hostname: must be 1 to %d bytes, not %zu", HOST_NAME_MAX,
-		    len);
-		return 0;
-	}
-	if (name[0] == '-' || name[0] == '.' ||
-	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			 "0123456789-.") != len) {
-		msg("--hostname: '%s': use letters, digits, '-' and '.' only",
-		    name);
-		return 0;
-	}
-	return 1;
+	fail_errno(e, 0, "--hostname", name);
+	if (len == 0 || len > HOST_NAME_MAX)
+		e->hint = "must be 1 to 64 bytes (HOST_NAME_MAX)";
+	else if (name[0] == '-' || name[0] == '.' ||
+		 strspn(name,
+			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			"0123456789-.") != len)
+		e->hint = "use letters, digits, '-' and '.' only, not starting "
+			  "with '-' or '.'";
+	return e->hint ? -1 : 0;
 }
 
-/*
- * --net MODE. For container:PID we open the namespace file now, while the
- * process exists, and keep the descriptor: the child joins it with setns(2).
- */
-static int parse_net(const char *mode, struct config *cfg)
+/* --net MODE: veth, none, host or container:PID. */
+static int parse_net(const char *mode, struct config *cfg, struct err *e)
 {
 	static const char *const names[] = {"veth", "none", "host"};
-	char *end, path[64];
-	struct stat st;
-	long pid;
+	char *end;
 
-	if (cfg->net_fd > 0)
-		close(cfg->net_fd);
-	cfg->net_fd = -1;
-	for (int i = 0; i < 3; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		if (strcmp(mode, names[i]) == 0) {
 			cfg->net = (enum net_mode)i;
 			return 0;
 		}
 	}
+	fail_errno(e, 0, "--net", mode);
 	if (strncmp(mode, "container:", 10) != 0) {
-		msg("--net %s: not veth, none, host or container:PID", mode);
+		e->hint = "not veth, none, host or container:PID";
 		return -1;
 	}
 	errno = 0;
-	pid = strtol(mode + 10, &end, 10);
-	if (errno || end == mode + 10 || *end || pid <= 0 || pid > INT_MAX) {
-		msg("--net %s: '%s' is not a process ID", mode, mode + 10);
-		return -1;
-	}
-	snprintf(path, sizeof(path), "/proc/%ld/ns/net", pid);
-	cfg->net_fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (cfg->net_fd == -1 || fstat(cfg->net_fd, &st) == -1) {
-		msg("--net %s: %s: %s", mode, path, strerror(errno));
+	cfg->net_pid = strtol(mode + 10, &end, 10);
+	if (errno || end == mode + 10 || *end || cfg->net_pid <= 0 ||
+	    cfg->net_pid > INT_MAX) {
+		e->hint = "what follows container: is not a process ID";
 		return -1;
 	}
 	cfg->net = NET_CONTAINER;
+	return 0;
+}
+
+/* --net container:PID: open the namespace file now, while the process
+ * exists, and keep the descriptor: the child joins it with setns(2). */
+static int open_net_ns(struct config *cfg, struct err *e)
+{
+	char path[64];
+	struct stat st;
+
+	/* an int fits */
+	snprintf(path, sizeof(path), "/proc/%ld/ns/net", cfg->net_pid);
+	cfg->net_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (cfg->net_fd == -1 || fstat(cfg->net_fd, &st) == -1)
+		return fail(e, "open", path);
 	cfg->net_ino = (unsigned long)st.st_ino;
 	return 0;
 }
 
-/*
- * --uid-map INSIDE:OUTSIDE:COUNT into the line the kernel reads from
- * /proc/PID/uid_map: "INSIDE OUTSIDE COUNT". Ids are 32-bit and
- * 4294967295 is (uid_t)-1, never valid; both ranges must fit below it.
- */
-static int parse_map(const char *arg, char out[64])
+/* One option: 0 to go on, 1 after --help, -1 on a usage error. */
+static int set_option(struct config *cfg, int c, char **argv, struct err *e)
 {
-	unsigned long long v[3];
-	const char *p = arg;
-	char *end;
+	char opt[3] = {'-', (char)optopt, '\0'};
 
-	/* step06 { three unsigned decimals separated by ':' (strtoull; no
-	 * sign, no space, nothing after), COUNT > 0, INSIDE + COUNT and
-	 * OUTSIDE + COUNT at most UINT32_MAX; write "INSIDE OUTSIDE COUNT"
-	 * into OUT. Otherwise one line "map ARG: ..." and return -1 */
-	for (int i = 0; i < 3; i++) {
-		if (*p < '0' || *p > '9')
-			goto bad;
-		errno = 0;
-		v[i] = strtoull(p, &end, 10);
-		if (errno || *end != (i < 2 ? ':' : '\0'))
-			goto bad;
-		p = end + 1;
+	switch (c) {
+	case 'h':
+		usage(stdout);
+		return 1;
+	case 'q':
+		cfg->quiet = 1;
+		return 0;
+	case 'v':
+		verbose = 1;
+		return 0;
+	case 'r':
+		cfg->rootfs_arg = optarg;
+		return 0;
+	case OPT_HOSTNAME:
+		cfg->hostname = optarg;
+		return check_hostname(optarg, e);
+	case OPT_NET:
+		return parse_net(optarg, cfg, e);
+	case OPT_IP:
+		if (net_parse_cidr(optarg, &cfg->ip, &cfg->ip_prefix) == 0)
+			return 0;
+		fail_errno(e, 0, "--ip", optarg);
+		e->hint = "not an IPv4 ADDR/PREFIX with a prefix of 1 to 30, "
+			  "nor the subnet's network or broadcast address";
+		return -1;
+	case OPT_UID_MAP:
+		return parse_map("--uid-map", optarg, cfg->uid_map, e);
+	case OPT_GID_MAP:
+		return parse_map("--gid-map", optarg, cfg->gid_map, e);
+	case ':':
+		return usage_error(e, "option", argv[optind - 1],
+				   "needs an argument (try '" PROG " --help')");
+	default:
+		/* optopt names a short option, even inside "-qZ" */
+		return usage_error(e, "unknown option",
+				   optopt ? opt : argv[optind - 1],
+				   "try '" PROG " --help'");
 	}
-	if (v[2] == 0 || v[0] + v[2] > UINT32_MAX || v[1] + v[2] > UINT32_MAX)
-		goto bad;
-	snprintf(out, 64, "%llu %llu %llu", v[0], v[1], v[2]);
-	return 0;
-bad:
-	msg("map %s: not INSIDE:OUTSIDE:COUNT with COUNT > 0 and every id "
-	    "below 4294967295",
-	    arg);
-	return -1;
-	/* } step06, skeleton: return 0; */
 }
 
-static void default_map(char out[64], unsigned id, int rootless)
+/* What the options mean together, once all are read. */
+static int check_options(struct config *cfg, struct err *e)
 {
-	/* step06 { rootless: "0 ID 1" (our own id becomes 0); with root:
-	 * DEFAULT_MAP */
-	if (rootless)
-		snprintf(out, 64, "0 %u 1", id);
-	else
-		snprintf(out, 64, DEFAULT_MAP);
+	if (!cfg->hostname)
+		cfg->hostname = "container";
+	if (cfg->net == NET_CONTAINER && open_net_ns(cfg, e) == -1)
+		return -1;
+	/* step06 { default_map() the uid map (geteuid) and the gid map
+	 * (getegid) not given as options */
+	/* Without root, our own uid and gid become 0: the only ids an
+	 * unprivileged process may map (user_namespaces(7)). */
+	if (!cfg->uid_map[0])
+		default_map(cfg->uid_map, geteuid(), cfg->rootless);
+	if (!cfg->gid_map[0])
+		default_map(cfg->gid_map, getegid(), cfg->rootless);
 	/* } step06 */
+	if (cfg->ip_prefix && cfg->net != NET_VETH)
+		return fail_errno(e, 0, "--ip goes with --net veth", NULL);
+	if (cfg->net == NET_VETH && cfg->rootless) {
+		fail_errno(e, 0, "--net veth", NULL);
+		e->hint =
+		    "needs root (a veth pair is made in the host's "
+		    "network namespace): run with sudo, or use --net none "
+		    "(the default without root; slirp4netns or pasta "
+		    "give rootless containers a network)";
+		return -1;
+	}
+	return resolve_rootfs(cfg->rootfs_arg, cfg->rootfs, e);
 }
 
-/* Returns 0 to run, 1 after --help, -1 on a usage error. */
-static int parse_args(int argc, char **argv, struct config *cfg)
+/* Returns 0 to run, 1 after --help, -1 on a usage error (E says which). */
+static int parse_args(int argc, char **argv, struct config *cfg, struct err *e)
 {
 	static const struct option longopts[] = {
 	    {"help", no_argument, NULL, 'h'},
@@ -342,100 +338,22 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 	    {"verbose", no_argument, NULL, 'v'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *rootfs = NULL;
-	int c, net_given = 0;
+	int c, rc = 0;
 
 	/* The leading '+' stops at the first non-option: COMMAND's own
 	 * options (`step06 ls -l`) are not ours to parse. The ':' makes a
 	 * missing argument return ':' and opterr = 0 lets us word the error. */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:hqr:v", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			usage(stdout);
-			return 1;
-		case 'q':
-			cfg->quiet = 1;
-			break;
-		case 'v':
-			cfg->verbose = 1;
-			break;
-		case 'r':
-			rootfs = optarg;
-			break;
-		case OPT_HOSTNAME:
-			if (!valid_hostname(optarg))
-				return -1;
-			cfg->hostname = optarg;
-			break;
-		case OPT_NET:
-			if (parse_net(optarg, cfg) == -1)
-				return -1;
-			net_given = 1;
-			break;
-		case OPT_UID_MAP:
-		case OPT_GID_MAP:
-			if (parse_map(optarg, c == OPT_UID_MAP
-						  ? cfg->uid_map
-						  : cfg->gid_map) == -1)
-				return -1;
-			break;
-		case OPT_IP:
-			if (net_parse_cidr(optarg, &cfg->ip, &cfg->ip_prefix) ==
-			    -1) {
-				msg("--ip %s: not an IPv4 ADDR/PREFIX with a "
-				    "prefix of 1 to 30, nor the subnet's "
-				    "network or broadcast address",
-				    optarg);
-				return -1;
-			}
-			break;
-		case ':':
-			msg("option '%s' needs an argument (try '" PROG
-			    " --help')",
-			    argv[optind - 1]);
-			return -1;
-		default:
-			/* optopt names a short option, even inside "-qZ" */
-			if (optopt)
-				msg("unknown option '-%c' (try '" PROG
-				    " --help')",
-				    optopt);
-			else
-				msg("unknown option '%s' (try '" PROG
-				    " --help')",
-				    argv[optind - 1]);
-			return -1;
-		}
-	}
-	cfg->argv = optind < argc ? argv + optind : default_argv;
-	if (!cfg->hostname)
-		cfg->hostname = "container";
-	if (cfg->ip_prefix && cfg->net != NET_VETH) {
-		msg("--ip goes with --net veth");
-		return -1;
-	}
+	/* Without root, --net none by default: a veth needs the host's. */
 	cfg->rootless = geteuid() != 0;
-	/* step06 { default_map() the uid map (geteuid) and the gid map
-	 * (getegid) not given as options; without root and without --net,
-	 * --net none */
-	/* Without root, our own uid and gid become 0: the only ids an
-	 * unprivileged process may map (user_namespaces(7)). */
-	if (!cfg->uid_map[0])
-		default_map(cfg->uid_map, geteuid(), cfg->rootless);
-	if (!cfg->gid_map[0])
-		default_map(cfg->gid_map, getegid(), cfg->rootless);
-	if (!net_given && cfg->rootless)
-		cfg->net = NET_NONE;
-	/* } step06 */
-	if (cfg->net == NET_VETH && cfg->rootless) {
-		msg("--net veth needs root (a veth pair is made in the host's "
-		    "network namespace): run with sudo, or use --net none (the "
-		    "default without root; slirp4netns or pasta give rootless "
-		    "containers a network)");
-		return -1;
-	}
-	return resolve_rootfs(rootfs, cfg->rootfs) == 0 ? 0 : -1;
+	cfg->net = cfg->rootless ? NET_NONE : NET_VETH;
+	while (rc == 0 &&
+	       (c = getopt_long(argc, argv, "+:hqr:v", longopts, NULL)) != -1)
+		rc = set_option(cfg, c, argv, e);
+	if (rc != 0)
+		return rc;
+	cfg->argv = optind < argc ? argv + optind : default_argv;
+	return check_options(cfg, e);
 }
 
 /*
@@ -484,346 +402,83 @@ static int runtime_gone(int fd)
 }
 
 /*
- * Become uid and gid 0 of the new user namespace. Until now our ids were
- * the host's (unmapped inside, unless rootless); we kept them until we
- * stood in the rootfs, so that a path only the caller may enter (a home
- * directory) could still be crossed. Mounts need a mapped owner: devpts
- * fails with EOVERFLOW for an unmapped one.
+ * Wait for the runtime's "go", SIZE bytes into GO, on the sync pipe. The
+ * child dies with the runtime: PR_SET_PDEATHSIG has the kernel send it
+ * SIGKILL as soon as the parent exits (prctl(2)).
+ */
+static int wait_for_go(const struct config *cfg, void *go, size_t size,
+		       struct err *e)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		return fail(e, "prctl", "PR_SET_PDEATHSIG");
+	/* The parent may have died before prctl ran. Once we close our copy
+	 * of the write end, EOF instead of "go" tells us; if it died after
+	 * writing "go" but before our prctl ran, it hung up. */
+	close(cfg->sync_fd[1]);
+	if (read(cfg->sync_fd[0], go, size) != (ssize_t)size ||
+	    runtime_gone(cfg->sync_fd[0]))
+		return fail_errno(e, 0,
+				  "runtime exited before the container "
+				  "started",
+				  NULL);
+	return 0;
+}
+
+/* The network first: sysfs, mounted below, shows the interfaces of the
+ * network namespace of the process that mounts it. With container:PID the
+ * parent has joined it for us before clone. */
+static int setup_net(const struct config *cfg, const struct go_msg *go,
+		     struct err *e)
+{
+	if (cfg->net == NET_CONTAINER || cfg->net == NET_HOST)
+		return 0;
+	return net_setup_container(cfg->net == NET_VETH, &go->net, e);
+}
+
+/* Only the new UTS namespace sees this name; the host keeps its own. */
+static int set_hostname(const char *name, struct err *e)
+{
+	trace("sethostname(%s)", name);
+	if (sethostname(name, strlen(name)) == -1)
+		return fail(e, "sethostname", name);
+	return 0;
+}
+
+/*
  * Any change of credentials clears PR_SET_PDEATHSIG (prctl(2)): re-arm it,
  * then check the parent did not die in between — its end of the sync pipe,
  * held open while the container runs, would have hung up.
  */
-static int become_root(const struct config *cfg, const char **what)
+static int rearm_deathsig(const struct config *cfg, struct err *e)
 {
-	/* step06 { setgroups(0, NULL) unless rootless (then it is denied);
-	 * setresgid(0, 0, 0) and setresuid(0, 0, 0); re-arm
-	 * prctl(PR_SET_PDEATHSIG, SIGKILL); if poll(2) shows POLLHUP on
-	 * sync_fd[0], the runtime is gone: ESRCH; close sync_fd[0]. Set
-	 * *what before each call */
-	/* Drop the host's supplementary groups; impossible (EPERM) and
-	 * unneeded when setgroups is denied. */
-	*what = "setgroups(0)";
-	if (!cfg->rootless && setgroups(0, NULL) == -1)
-		return -1;
-	*what = "setresgid(0) / setresuid(0) in the user namespace";
-	trace("setresgid(0, 0, 0), setresuid(0, 0, 0)");
-	if (setresgid(0, 0, 0) == -1 || setresuid(0, 0, 0) == -1)
-		return -1;
-	*what = "prctl(PR_SET_PDEATHSIG)";
+	/* step06 { prctl(PR_SET_PDEATHSIG, SIGKILL) again; if runtime_gone(),
+	 * fail_errno(E, 0, ...) that says so; close sync_fd[0] */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
-		return -1;
-	if (runtime_gone(cfg->sync_fd[0])) {
-		*what = "the runtime exited";
-		errno = ESRCH;
-		return -1;
-	}
+		return fail(e, "prctl", "PR_SET_PDEATHSIG");
+	if (runtime_gone(cfg->sync_fd[0]))
+		return fail_errno(
+		    e, 0, "runtime exited before the container started", NULL);
 	close(cfg->sync_fd[0]);
 	return 0;
-	/* } step06, skeleton: return 0; */
+	/* } step06, skeleton: close(cfg->sync_fd[0]); return 0; */
 }
 
 /*
- * pivot_root(".", "."): the rootfs becomes `/` and the old root is stacked
- * on top of it, where umount2(MNT_DETACH) removes it (pivot_root(2),
- * NOTES). Unlike chroot(2), which only changes how paths are resolved for
- * this process, the host's filesystem is then gone from this namespace:
- * there is no `..` left to climb out through.
+ * Build the container's filesystem and move into it (rootfs.c): a private
+ * mount table, the rootfs as a mount point, its filesystems and devices,
+ * then pivot_root.
  */
-static int pivot_into(const char **what)
+static int setup_rootfs(const struct config *cfg, struct err *e)
 {
-	*what = "pivot_root(rootfs) (is the rootfs on a filesystem that "
-		"cannot be pivoted, e.g. initramfs? see docs/03-mountns.md)";
-	trace("pivot_root(., .)");
-	if (sys_pivot_root(".", ".") == -1)
-		return -1;
-	*what = "detach the old root (umount2 MNT_DETACH)";
-	trace("umount2(., MNT_DETACH)");
-	if (umount2(".", MNT_DETACH) == -1)
-		return -1;
-	*what = "chdir(/)";
-	return chdir("/");
-}
-
-/*
- * The filesystems every container gets, mounted in this order below the
- * rootfs. MS_NOSUID/MS_NODEV/MS_NOEXEC wherever a filesystem has no need
- * for set-uid programs, device nodes or executables.
- */
-struct mount_entry {
-	const char *source, *target, *fstype;
-	unsigned long flags;
-	const char *data;
-};
-
-static const struct mount_entry mounts[] = {
-    /* A proc of the new PID namespace: `ps` sees only the container. */
-    {"proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL},
-    {"sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-     NULL},
-    {"tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"},
-    /* /dev is a small tmpfs of our own, not the host's /dev. */
-    {"tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
-     "mode=755,size=65536k"},
-    /* newinstance: ptys of our own, not the host's (devpts.rst). */
-    {"devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-     "newinstance,ptmxmode=0666,mode=0620"},
-    {"tmpfs", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-     "mode=1777"},
-    /* The POSIX message queues of the new IPC namespace: an mqueue mount
-	 * shows the queues of the IPC namespace of the process mounting it. */
-    {"mqueue", "dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL},
-};
-
-/*
- * We have not pivoted yet, so a target that is a symlink in the rootfs —
- * rootfs/proc -> /etc, say — would be followed into the *host*. Refuse
- * anything but a real directory (CVE-2019-19921, CVE-2021-30465). Targets
- * under dev/ are on the tmpfs we just mounted, so we make them ourselves.
- */
-static int mount_one(const struct mount_entry *m)
-{
-	struct stat st;
-
-	if (strncmp(m->target, "dev/", 4) == 0 && mkdir(m->target, 0755) == -1)
-		return -1;
-	if (lstat(m->target, &st) == -1)
-		return -1;
-	if (!S_ISDIR(st.st_mode)) {
-		errno = S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR;
-		return -1;
-	}
-	trace("mount(%s, /%s, %s)", m->source, m->target, m->fstype);
-	if (mount(m->source, m->target, m->fstype, m->flags, m->data) == 0)
-		return 0;
-	/* step06 { when sysfs fails with EPERM (the network namespace is not
-	 * ours): bind-mount (MS_BIND | MS_REC) the host's /sys instead, then
-	 * remount it MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV
-	 * | MS_NOEXEC. Any other failure: -1 */
-	/* A sysfs mount shows the network namespace of the mounter, and needs
-	 * that namespace to be owned by our user namespace; with --net host
-	 * or container:PID it is not. Bind the host's /sys read-only instead. */
-	if (errno != EPERM || strcmp(m->fstype, "sysfs") != 0)
-		return -1;
-	trace("mount(/sys, /sys, MS_BIND | MS_REC), then MS_RDONLY");
-	if (mount("/sys", m->target, NULL, MS_BIND | MS_REC, NULL) == -1)
-		return -1;
-	return mount(NULL, m->target, NULL,
-		     MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV |
-			 MS_NOEXEC,
-		     NULL);
-	/* } step06, skeleton: return -1; */
-}
-
-/* The device nodes of Docker's default /dev (OCI runtime-spec). */
-static const struct device {
-	const char *path;
-	unsigned int major, minor;
-} devices[] = {
-    {"dev/null", 1, 3},	  {"dev/zero", 1, 5},	 {"dev/full", 1, 7},
-    {"dev/random", 1, 8}, {"dev/urandom", 1, 9}, {"dev/tty", 5, 0},
-};
-
-static const char *const dev_links[][2] = {
-    {"/proc/self/fd", "dev/fd"},       {"/proc/self/fd/0", "dev/stdin"},
-    {"/proc/self/fd/1", "dev/stdout"}, {"/proc/self/fd/2", "dev/stderr"},
-    {"pts/ptmx", "dev/ptmx"},
-};
-
-/*
- * In a user namespace mknod(2) fails: it needs CAP_MKNOD in the initial one.
- * So, like rootless Podman, we bind-mount the host's nodes onto empty files
- * — after checking that each source really is the device it should be, not
- * a symlink or a file put in its place (CVE-2025-31133).
- */
-static int bind_device(const struct device *d)
-{
-	const char *host = d->path + 3; /* "dev/null" -> "/null" */
-	char src[32];
-	struct stat st;
-	int fd;
-
-	/* step06 { lstat(2) the host's /dev/NAME: it must be a character
-	 * device with D's major and minor (else ENODEV); create an empty
-	 * file at D->path (O_CREAT | O_EXCL, 0666), then mount(2) the host's
-	 * node onto it with MS_BIND */
-	snprintf(src, sizeof(src), "/dev%s", host);
-	if (lstat(src, &st) == -1)
-		return -1;
-	if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != d->major ||
-	    minor(st.st_rdev) != d->minor) {
-		errno = ENODEV;
-		return -1;
-	}
-	fd = open(d->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-	if (fd == -1)
-		return -1;
-	close(fd);
-	trace("mount(%s, /%s, MS_BIND)", src, d->path);
-	return mount(src, d->path, NULL, MS_BIND, NULL);
-	/* } step06, skeleton:
-	 * if (mknod(d->path, S_IFCHR | 0666,
-	 *	  makedev(d->major, d->minor)) == -1)
-	 *	return -1;
-	 * return chmod(d->path, 0666);
-	 */
-}
-
-static int make_devices(const char **what)
-{
-	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
-		*what = devices[i].path;
-		if (bind_device(&devices[i]) == -1)
-			return -1;
-	}
-	for (size_t i = 0; i < sizeof(dev_links) / sizeof(dev_links[0]); i++) {
-		*what = dev_links[i][1];
-		if (symlink(dev_links[i][0], dev_links[i][1]) == -1)
-			return -1;
-	}
-	return 0;
-}
-
-/*
- * Build the container's filesystem and move into it. On error, *what says
- * which step failed; nothing can leak to the host, because every mount is
- * made in our own mount namespace after `/` was made private.
- */
-static int setup_rootfs(const struct config *cfg, const char **what)
-{
-	/* First of all: stop propagation. On systemd hosts `/` is shared, and
-	 * a mount event under a shared mount is replayed in every peer — the
-	 * host's namespace included. MS_REC|MS_PRIVATE cuts every link. */
-	*what = "make / private (mount MS_REC|MS_PRIVATE)";
-	trace("mount(/, MS_REC | MS_PRIVATE)");
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
-		return -1;
-	/* pivot_root needs the new root to be a mount point: bind-mount the
-	 * rootfs directory onto itself. */
-	*what = "bind-mount the rootfs onto itself";
-	trace("mount(%s, %s, MS_BIND | MS_REC)", cfg->rootfs, cfg->rootfs);
-	if (mount(cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) ==
-		-1 ||
-	    chdir(cfg->rootfs) == -1)
+	if (enter_rootfs(cfg->rootfs, e) == -1)
 		return -1;
 	/* Now that we stand in the rootfs, become root of the namespace:
 	 * what we mount from here on is owned by a mapped id. */
-	if (become_root(cfg, what) == -1)
+	if (become_root(cfg->rootless, e) == -1 || rearm_deathsig(cfg, e) == -1)
 		return -1;
-	for (size_t i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++) {
-		*what = mounts[i].target;
-		if (mount_one(&mounts[i]) == -1)
-			return -1;
-	}
-	if (make_devices(what) == -1)
+	if (mount_filesystems(e) == -1 || make_devices(e) == -1)
 		return -1;
-	return pivot_into(what);
-}
-
-/* With --ip: the host end takes the first address of the subnet, or the
- * second when the container asked for the first. */
-static struct in_addr host_address(struct in_addr ip, int prefix)
-{
-	uint32_t mask = htonl(~0u << (32 - prefix));
-	uint32_t first = (ip.s_addr & mask) + htonl(1);
-	struct in_addr gw = {first == ip.s_addr ? first + htonl(1) : first};
-
-	return gw;
-}
-
-/*
- * The host side of --net veth, run by the parent once the child exists
- * (its network namespace is made by clone). Under the allocation lock, so
- * that two containers started at once get different subnets: pick a free
- * /30 (or check --ip), create the pair with eth0 directly in the child's
- * namespace, address and bring up the host end. GO receives the child's
- * address and gateway.
- */
-static int net_setup_host(struct config *cfg, pid_t child, struct go_msg *go,
-			  const char **what)
-{
-	int lock, nl = -1, rc = -1, in_use;
-	char name[IF_NAMESIZE];
-
-	*what = "lock "
-		"/run/nsworkshop/net.lock";
-	lock = net_lock();
-	if (lock == -1)
-		return -1;
-	*what = "open a netlink socket";
-	nl = nl_open();
-	if (nl == -1)
-		goto out;
-	if (cfg->ip_prefix) {
-		*what = "--ip: the subnet is in use on the host";
-		if (net_addr_in_use(nl, cfg->ip, cfg->ip_prefix, &in_use) == -1)
-			goto out;
-		if (in_use) {
-			errno = EADDRINUSE;
-			goto out;
-		}
-		go->addr = cfg->ip;
-		go->prefix = cfg->ip_prefix;
-		go->gw = host_address(cfg->ip, cfg->ip_prefix);
-	} else {
-		*what = "pick a free subnet in 10.201.0.0/16";
-		if (net_pick_subnet(nl, &go->gw, &go->addr, &go->prefix) == -1)
-			goto out;
-	}
-	snprintf(name, sizeof(name), "nsw%d", (int)child);
-	trace("RTM_NEWLINK veth %s <-> eth0 in the namespace of %d", name,
-	      (int)child);
-	*what = "create the veth pair (RTM_NEWLINK)";
-	if (net_veth_create(nl, name, "eth0", child) == -1)
-		goto out;
-	trace("RTM_NEWADDR %s %s/%d, RTM_NEWLINK up", name, inet_ntoa(go->gw),
-	      go->prefix);
-	*what = "address the host end (RTM_NEWADDR)";
-	if (net_addr_add(nl, name, go->gw, go->prefix) == -1 ||
-	    net_link_up(nl, name) == -1)
-		goto out;
-	rc = 0;
-out:
-	if (nl != -1)
-		close(nl);
-	close(lock);
-	return rc;
-}
-
-/*
- * The container's side, run by the child in its new network namespace: lo
- * up, and with veth eth0 addressed, up, and a default route via the host
- * end. The link must be up before the route: the kernel adds the connected
- * route of eth0's subnet only then, and the gateway must be reachable.
- */
-static int net_setup_container(const struct config *cfg,
-			       const struct go_msg *go, const char **what)
-{
-	int nl, rc = -1;
-
-	*what = "open a netlink socket in the container";
-	nl = nl_open();
-	if (nl == -1)
-		return -1;
-	*what = "bring lo up";
-	trace("RTM_NEWLINK lo up");
-	if (net_link_up(nl, "lo") == -1)
-		goto out;
-	if (cfg->net == NET_VETH) {
-		trace("RTM_NEWADDR eth0 %s/%d, RTM_NEWLINK up, RTM_NEWROUTE "
-		      "default",
-		      inet_ntoa(go->addr), go->prefix);
-		*what = "configure eth0";
-		if (net_addr_add(nl, "eth0", go->addr, go->prefix) == -1 ||
-		    net_link_up(nl, "eth0") == -1)
-			goto out;
-		*what = "add the default route";
-		if (net_route_default(nl, go->gw) == -1)
-			goto out;
-	}
-	rc = 0;
-out:
-	close(nl);
-	return rc;
+	return pivot_into(e);
 }
 
 /*
@@ -833,47 +488,14 @@ out:
 static int child_main(void *arg)
 {
 	struct config *cfg = arg;
+	struct err e;
 	struct go_msg go;
 
-	/* Die with the runtime: SIGKILL as soon as the parent exits. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1) {
-		msg("prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
-		return EXIT_RUNTIME;
-	}
-	/* The parent may have died before prctl ran. Once we close our copy
-	 * of the write end, EOF instead of "go" tells us. */
-	close(cfg->sync_fd[1]);
-	if (read(cfg->sync_fd[0], &go, sizeof(go)) != sizeof(go)) {
-		msg("runtime exited before the container started");
-		return EXIT_RUNTIME;
-	}
-	/* It may also have died after writing "go" but before our prctl ran:
-	 * then it hung up. */
-	if (runtime_gone(cfg->sync_fd[0])) {
-		msg("runtime exited before the container started");
-		return EXIT_RUNTIME;
-	}
-
-	const char *what = "";
-	int rc = 0;
-
-	/* The network first: sysfs, mounted below, shows the interfaces of
-	 * the network namespace of the process that mounts it. With
-	 * container:PID the parent has joined it for us before clone. */
-	if (cfg->net == NET_VETH || cfg->net == NET_NONE)
-		rc = net_setup_container(cfg, &go, &what);
-	if (rc == -1) {
-		msg("%s: %s", what, strerror(errno));
-		return EXIT_RUNTIME;
-	}
-	/* Only the new UTS namespace sees this name; the host keeps its own. */
-	trace("sethostname(%s)", cfg->hostname);
-	if (sethostname(cfg->hostname, strlen(cfg->hostname)) == -1) {
-		msg("sethostname(%s): %s", cfg->hostname, strerror(errno));
-		return EXIT_RUNTIME;
-	}
-	if (setup_rootfs(cfg, &what) == -1) {
-		msg("%s: %s", what, strerror(errno));
+	if (wait_for_go(cfg, &go, sizeof(go), &e) == -1 ||
+	    setup_net(cfg, &go, &e) == -1 ||
+	    set_hostname(cfg->hostname, &e) == -1 ||
+	    setup_rootfs(cfg, &e) == -1) {
+		report(&e);
 		return EXIT_RUNTIME;
 	}
 	/* The host's PATH means nothing in the rootfs (and may name
@@ -881,22 +503,50 @@ static int child_main(void *arg)
 	setenv("PATH", DEFAULT_PATH, 1);
 	trace("execvp(%s)", cfg->argv[0]);
 	execvp(cfg->argv[0], cfg->argv);
-	int err = errno;
-
-	msg("execvp(%s): %s", cfg->argv[0], strerror(err));
-	return exec_status(err);
+	fail(&e, "execvp", cfg->argv[0]);
+	report(&e);
+	return exec_status(e.errnum);
 }
 
-/* Start the child; returns its PID, or -1 with errno set. */
-static pid_t start_child(struct config *cfg, int *go_fd)
+/* FLAGS as "CLONE_NEWPID | CLONE_NEWNS", in the order of ns_types. */
+static void flag_names(int flags, char *buf, size_t size)
 {
+	size_t n = 0;
+	int k;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(ns_types); i++) {
+		if (!(flags & ns_types[i].flag))
+			continue;
+		k = snprintf(buf + n, size - n, "%s%s", n ? " | " : "",
+			     ns_types[i].flag_name);
+		if (k < 0 || (size_t)k >= size - n)
+			return; /* cut: it only names the flags */
+		n += (size_t)k;
+	}
+}
+
+/* Fill E for a failed clone of the namespaces NAMES (NULL: no stack). */
+static int clone_failed(struct err *e, const char *names)
+{
+	if (!names)
+		return fail(e, "mmap", "stack");
+	fail(e, "clone", names);
+	e->hint = userns_hint();
+	return -1;
+}
+
+/* Start the child; returns its PID, or -1 with E filled. */
+static pid_t start_child(struct config *cfg, int *go_fd, struct err *e)
+{
+	char names[NS_NAMES_MAX];
 	int *fds = cfg->sync_fd;
 	void *stack;
 	pid_t pid;
 
 	/* O_CLOEXEC: no descriptor of the runtime survives COMMAND's exec. */
 	if (pipe2(fds, O_CLOEXEC) == -1)
-		return -1;
+		return fail(e, "pipe2", "sync pipe");
 	stack = stack_alloc(STACK_SIZE);
 	/* SIGCHLD: the signal the kernel sends us when the child ends; with
 	 * it, waitpid(2) treats the child like one made by fork(2).
@@ -907,21 +557,18 @@ static pid_t start_child(struct config *cfg, int *go_fd)
 	 * (the host's) or container:PID (we join that one).
 	 * CLONE_NEWUSER: the user namespace owns all the others, which is
 	 * why clone makes it first whatever the order of the flags. */
-	int flags = CLONE_FLAGS | SIGCHLD;
+	int flags = CLONE_FLAGS;
 
-	if (cfg->net == NET_VETH || cfg->net == NET_NONE)
-		flags |= CLONE_NEWNET;
-	pid = stack ? clone(child_main, stack, flags, cfg) : -1;
-	trace("clone(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS "
-	      "| CLONE_NEWIPC "
-	      "%s| SIGCHLD) = %d",
-	      flags & CLONE_NEWNET ? "| CLONE_NEWNET " : "", (int)pid);
+	if (cfg->net == NET_HOST || cfg->net == NET_CONTAINER)
+		flags &= ~CLONE_NEWNET;
+	flag_names(flags, names, sizeof(names));
+	pid = stack ? clone(child_main, stack, flags | SIGCHLD, cfg) : -1;
+	if (pid == -1)
+		clone_failed(e, stack ? names : NULL);
+	trace("clone(%s | SIGCHLD) = %d", names, (int)pid);
 	if (pid == -1) {
-		int saved = errno;
-
 		close(fds[0]);
 		close(fds[1]);
-		errno = saved;
 		return -1;
 	}
 	close(fds[0]);
@@ -929,15 +576,17 @@ static pid_t start_child(struct config *cfg, int *go_fd)
 	return pid;
 }
 
-/* Wait for the child and turn its wait status into our exit status. */
-static int wait_child(pid_t pid)
+/* Wait for the child and turn its wait status into our exit status; -1
+ * with E filled if waitpid fails. */
+static int wait_child(pid_t pid, struct err *e)
 {
+	char obj[16];
 	int status;
 
 	while (waitpid(pid, &status, 0) == -1) {
 		if (errno != EINTR) {
-			msg("waitpid(%d): %s", (int)pid, strerror(errno));
-			return EXIT_RUNTIME;
+			snprintf(obj, sizeof(obj), "%d", (int)pid); /* fits */
+			return fail(e, "waitpid", obj);
 		}
 	}
 	if (WIFSIGNALED(status))
@@ -950,9 +599,6 @@ static int wait_child(pid_t pid)
  * processes share a namespace when those files have the same inode number.
  * This prints the table `ls -l /proc/self/ns /proc/PID/ns` would show.
  */
-static const char *const ns_names[] = {"cgroup", "ipc",	 "mnt",	 "net",
-				       "pid",	 "time", "user", "uts"};
-
 static unsigned long ns_inode(const char *pid, const char *ns)
 {
 	char path[64];
@@ -968,115 +614,22 @@ static void print_ns_table(pid_t child, const struct config *cfg)
 {
 	char pid[16];
 
-	snprintf(pid, sizeof(pid), "%d", (int)child);
+	snprintf(pid, sizeof(pid), "%d", (int)child); /* an int fits */
 	msg("%-9s %-12s %-12s", "namespace", "host", "container");
-	for (size_t i = 0; i < sizeof(ns_names) / sizeof(ns_names[0]); i++) {
-		unsigned long host = ns_inode("self", ns_names[i]);
-		unsigned long cont = ns_inode(pid, ns_names[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(ns_types); i++) {
+		unsigned long host = ns_inode("self", ns_types[i].file);
+		unsigned long cont = ns_inode(pid, ns_types[i].file);
 		const char *state = host == cont ? "same" : "NEW";
 
 		/* We joined container:PID's namespace before clone. */
 		if (cfg->net == NET_CONTAINER &&
-		    strcmp(ns_names[i], "net") == 0) {
+		    ns_types[i].flag == CLONE_NEWNET) {
 			cont = cfg->net_ino;
 			state = "joined";
 		}
-		msg("%-9s %-12lu %-12lu %s", ns_names[i], host, cont, state);
+		msg("%-9s %-12lu %-12lu %s", ns_types[i].file, host, cont,
+		    state);
 	}
-}
-
-/* One write(2) of the whole text: the kernel takes a map in one write. */
-static int write_file(pid_t pid, const char *file, const char *text)
-{
-	char path[64];
-	ssize_t len = (ssize_t)strlen(text), n;
-	int fd;
-
-	/* step06 { open(2) /proc/PID/FILE O_WRONLY | O_CLOEXEC and write(2)
-	 * TEXT in ONE call (a short write is EIO); close it, keeping the
-	 * first errno */
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	trace("write(%s, \"%s\")", path, text);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd == -1)
-		return -1;
-	n = write(fd, text, (size_t)len);
-	if (n != len) {
-		int saved = n == -1 ? errno : EIO;
-
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	return close(fd);
-	/* } step06, skeleton: errno = ENOSYS; return -1; */
-}
-
-/*
- * Write the child's uid and gid maps, in the order the kernel requires
- * (user_namespaces(7)). Without root, "deny" goes to setgroups before the
- * gid_map: otherwise a user could drop, with setgroups(2), a group that
- * was keeping it *out* of a file (CVE-2014-8989), so since Linux 3.19 an
- * unprivileged gid_map write fails with EPERM until setgroups is denied.
- */
-static int write_maps(const struct config *cfg, pid_t child, const char **what)
-{
-	/* step06 { write_file() cfg->uid_map to CHILD's uid_map; when
-	 * rootless, "deny" to its setgroups; then cfg->gid_map to gid_map, in
-	 * that order. *what = the file that failed */
-	*what = "write uid_map";
-	if (write_file(child, "uid_map", cfg->uid_map) == -1)
-		return -1;
-	*what = "write setgroups";
-	if (cfg->rootless && write_file(child, "setgroups", "deny") == -1)
-		return -1;
-	*what = "write gid_map";
-	return write_file(child, "gid_map", cfg->gid_map);
-	/* } step06, skeleton: return 0; */
-}
-
-/* What stops user namespaces on this host, and the sysctl that lifts it. */
-static const char *userns_hint(void)
-{
-	char buf[16] = "";
-	FILE *f;
-
-	/* step06 { a hint for the host's switch that is off:
-	 * /proc/sys/user/max_user_namespaces 0, Debian's
-	 * kernel.unprivileged_userns_clone 0, Ubuntu's
-	 * kernel.apparmor_restrict_unprivileged_userns 1 (say which sysctl
-	 * to run); without root, say to map only your own id (0:UID:1) */
-	if ((f = fopen("/proc/sys/user/max_user_namespaces", "re"))) {
-		if (fgets(buf, sizeof(buf), f) && atoi(buf) == 0) {
-			fclose(f);
-			return " (user namespaces are disabled: sysctl -w "
-			       "user.max_user_namespaces=15000)";
-		}
-		fclose(f);
-	}
-	if ((f = fopen("/proc/sys/kernel/unprivileged_userns_clone", "re"))) {
-		if (fgets(buf, sizeof(buf), f) && atoi(buf) == 0) {
-			fclose(f);
-			return " (Debian: sysctl -w "
-			       "kernel.unprivileged_userns_clone=1)";
-		}
-		fclose(f);
-	}
-	f = fopen("/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
-		  "re");
-	if (f) {
-		if (fgets(buf, sizeof(buf), f) && atoi(buf) == 1) {
-			fclose(f);
-			return " (Ubuntu's AppArmor restricts user namespaces: "
-			       "sysctl -w "
-			       "kernel.apparmor_restrict_unprivileged_userns="
-			       "0)";
-		}
-		fclose(f);
-	}
-	return geteuid() ? " (without root, map only your own id: 0:UID:1)"
-			 : "";
-	/* } step06, skeleton: return ""; */
 }
 
 /* Has the child died already? Then it said why itself: we only have to
@@ -1091,10 +644,13 @@ static int child_dead(pid_t pid)
 	       si.si_pid == pid;
 }
 
-/* A failure after clone: the child waits on the pipe; kill it and reap it.
+/* A failure E after clone: the child waits on the pipe; say what failed
+ * (unless the child died first and said why itself), kill it and reap it.
  * A veth pair made for it goes with its network namespace. */
-static int abort_child(pid_t pid, int go_fd)
+static int abort_child(pid_t pid, int go_fd, const struct err *e)
 {
+	if (!child_dead(pid))
+		report(e);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	close(go_fd); /* after: a hang-up first would make it speak */
@@ -1104,16 +660,16 @@ static int abort_child(pid_t pid, int go_fd)
 /* Docker's --net container:ID. A child in a new user namespace has no
  * privilege over a network namespace owned by another one, so we join it
  * here, before clone, and the child inherits it. */
-static int net_join(const struct config *cfg)
+static int net_join(const struct config *cfg, struct err *e)
 {
 	if (cfg->net != NET_CONTAINER)
 		return 0;
 	trace("setns(%lu, CLONE_NEWNET)", cfg->net_ino);
 	if (setns(cfg->net_fd, CLONE_NEWNET) == -1) {
-		msg("setns(--net container:PID): %s%s", strerror(errno),
-		    errno == EPERM ? " (joining another network namespace "
-				     "needs root)"
-				   : "");
+		fail(e, "setns", "--net container:PID");
+		if (e->errnum == EPERM)
+			e->hint = "joining another network namespace needs "
+				  "root";
 		return -1;
 	}
 	return 0;
@@ -1123,24 +679,18 @@ int main(int argc, char **argv)
 {
 	struct config cfg = {.net_fd = -1};
 	struct go_msg go = {0};
-	const char *what = "";
+	struct err e;
 	pid_t pid;
-	int go_fd, rc;
+	int go_fd = -1, rc;
 
-	rc = parse_args(argc, argv, &cfg);
+	rc = parse_args(argc, argv, &cfg, &e);
+	if (rc == -1)
+		report(&e);
 	if (rc != 0)
 		return rc > 0 ? 0 : EXIT_RUNTIME;
-	verbose = cfg.verbose;
-
-	if (net_join(&cfg) == -1)
-		return EXIT_RUNTIME;
-	pid = start_child(&cfg, &go_fd);
+	pid = net_join(&cfg, &e) == -1 ? -1 : start_child(&cfg, &go_fd, &e);
 	if (pid == -1) {
-		int err = errno;
-
-		msg("clone(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | "
-		    "CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET): %s%s",
-		    strerror(err), userns_hint());
+		report(&e);
 		return EXIT_RUNTIME;
 	}
 	if (!cfg.quiet)
@@ -1148,31 +698,25 @@ int main(int argc, char **argv)
 	/* A child that died before "go" closes the pipe: EPIPE, not SIGPIPE,
 	 * which would kill us before we report its status. */
 	signal(SIGPIPE, SIG_IGN);
-	if (cfg.verbose)
+	if (verbose)
 		print_ns_table(pid, &cfg);
-	if (write_maps(&cfg, pid, &what) == -1) {
-		int err = errno;
+	if (write_maps(pid, cfg.uid_map, cfg.gid_map, cfg.rootless, &e) == -1 ||
+	    (cfg.net == NET_VETH &&
+	     net_setup_host(pid, cfg.ip, cfg.ip_prefix, &go.net, &e) == -1))
+		return abort_child(pid, go_fd, &e);
 
-		if (!child_dead(pid))
-			msg("%s (%s): %s%s", what,
-			    strcmp(what, "write gid_map") ? cfg.uid_map
-							  : cfg.gid_map,
-			    strerror(err), err == EPERM ? userns_hint() : "");
-		return abort_child(pid, go_fd);
+	/* Let the child go; if this write fails it sees EOF and exits. We
+	 * hold our end open while it runs: the child checks for a hang-up
+	 * after changing its credentials (rearm_deathsig). */
+	if (write_all(go_fd, &go, sizeof(go)) == -1 && errno != EPIPE) {
+		fail(&e, "write", "sync pipe");
+		report(&e);
 	}
-	if (cfg.net == NET_VETH &&
-	    net_setup_host(&cfg, pid, &go, &what) == -1) {
-		if (!child_dead(pid))
-			msg("%s: %s", what, strerror(errno));
-		return abort_child(pid, go_fd);
+	rc = wait_child(pid, &e);
+	if (rc == -1) {
+		report(&e);
+		rc = EXIT_RUNTIME;
 	}
-
-	/* Let the child go; if this write fails it sees EOF and exits. */
-	if (write(go_fd, &go, sizeof(go)) != sizeof(go) && errno != EPIPE)
-		msg("write(sync pipe): %s", strerror(errno));
-	/* Held open while the container runs: the child checks for a hang-up
-	 * after changing its credentials (become_root). */
-	rc = wait_child(pid);
 	close(go_fd);
 	/* Nothing to undo on the host: the veth pair dies with the container's
 	 * network namespace, which died with its last process (see

@@ -55,15 +55,16 @@ static void stop_now(int sig)
 		kill(pid, SIGKILL);
 }
 
-int forward_signals(volatile pid_t *target, unsigned stop_timeout)
+int forward_signals(volatile pid_t *target, unsigned stop_timeout,
+		    struct err *e)
 {
 	struct sigaction sa;
 
 	/* step07 { keep TARGET and STOP_TIMEOUT in relay_target and
 	 * relay_timeout; sigaction(2) relay() for each of forwarded_signals
 	 * (it ends with 0), with an empty sa_mask and without SA_RESTART (the
-	 * caller's waitpid loops on EINTR), then stop_now() for SIGALRM. -1
-	 * if a sigaction fails */
+	 * caller's waitpid loops on EINTR), then stop_now() for SIGALRM.
+	 * Fill E if a sigaction fails */
 	memset(&sa, 0, sizeof(sa));
 	relay_target = target;
 	relay_timeout = stop_timeout;
@@ -72,9 +73,12 @@ int forward_signals(volatile pid_t *target, unsigned stop_timeout)
 	sa.sa_handler = relay;
 	for (int i = 0; forwarded_signals[i]; i++)
 		if (sigaction(forwarded_signals[i], &sa, NULL) == -1)
-			return -1;
+			return fail(e, "sigaction",
+				    strsignal(forwarded_signals[i]));
 	sa.sa_handler = stop_now;
-	return sigaction(SIGALRM, &sa, NULL);
+	if (sigaction(SIGALRM, &sa, NULL) == -1)
+		return fail(e, "sigaction", "SIGALRM");
+	return 0;
 	/* } step07, skeleton: return 0; */
 }
 
@@ -96,7 +100,8 @@ static int status_of(int wstatus)
 	return WEXITSTATUS(wstatus);
 }
 
-int run_init(char *const argv[], int (*exec)(char *const argv[]), int report_fd)
+int run_init(char *const argv[], int (*exec)(char *const argv[]), int report_fd,
+	     struct err *e)
 {
 	static volatile pid_t command;
 	int wstatus;
@@ -104,12 +109,13 @@ int run_init(char *const argv[], int (*exec)(char *const argv[]), int report_fd)
 
 	/* step07 { fork(2) into COMMAND; the child reset_signals() and
 	 * _exit(2)s with EXEC(ARGV). The parent forward_signals() to it (stop
-	 * timeout 0), closes REPORT_FD and reaps with waitpid(2) -1, again on EINTR, every
-	 * process that ends, orphans included, until COMMAND does: return
-	 * status_of() its status. A failed fork, sigaction or waitpid: -1 */
+	 * timeout 0), closes REPORT_FD and reaps with waitpid(2) -1, again on
+	 * EINTR, every process that ends, orphans included, until COMMAND
+	 * does: return status_of() its status. A failed fork, sigaction or
+	 * waitpid: fill E, -1 */
 	command = fork();
 	if (command == -1)
-		return -1;
+		return fail(e, "fork", "--init");
 	if (command == 0) {
 		reset_signals();
 		_exit(exec(argv));
@@ -119,14 +125,14 @@ int run_init(char *const argv[], int (*exec)(char *const argv[]), int report_fd)
 	if (report_fd >= 0)
 		close(report_fd);
 	/* No stop timeout here: the runtime outside owns that decision. */
-	if (forward_signals(&command, 0) == -1)
+	if (forward_signals(&command, 0, e) == -1)
 		return -1;
 	for (;;) {
 		pid = waitpid(-1, &wstatus, 0);
 		if (pid == -1 && errno == EINTR)
 			continue;
-		if (pid == -1)
-			return -1; /* ECHILD: cannot happen before COMMAND ends */
+		if (pid == -1) /* ECHILD: cannot happen before COMMAND ends */
+			return fail(e, "waitpid", "--init");
 		if (pid == command)
 			return status_of(wstatus);
 		/* an orphan re-parented to us: reaped, nothing else to do */

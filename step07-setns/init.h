@@ -8,14 +8,17 @@
 
 #include <sys/types.h>
 
+#include "err.h"
+
 /* The signals a runtime passes on to its container. */
 extern const int forwarded_signals[];
 
 /* Forward every signal of forwarded_signals to *TARGET (read when the
  * signal arrives). With STOP_TIMEOUT > 0, SIGTERM, SIGINT and SIGQUIT
  * also start a timer that sends SIGKILL when it runs out: PID 1 ignores
- * every signal it has no handler for. Returns 0 or -1 with errno. */
-int forward_signals(volatile pid_t *target, unsigned stop_timeout);
+ * every signal it has no handler for. Returns 0 or -1 with E filled. */
+int forward_signals(volatile pid_t *target, unsigned stop_timeout,
+		    struct err *e);
 
 /* Restore default dispositions and an empty mask, for a process that is
  * about to exec COMMAND. */
@@ -27,9 +30,9 @@ void reset_signals(void);
  * signals to it and reap every process that ends, orphans included, until
  * it has exited. REPORT_FD, the write end of the exec report, is closed
  * in init once the child has its copy. Returns its exit status, 128+N for
- * signal N.
+ * signal N, or -1 with E filled.
  */
-int run_init(char *const argv[], int (*exec)(char *const argv[]),
-	     int report_fd);
+int run_init(char *const argv[], int (*exec)(char *const argv[]), int report_fd,
+	     struct err *e);
 
 #endif

@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -34,6 +35,8 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
+
+#include "err.h"
 
 /* Our requests are under 200 bytes. A datagram of a dump is at most 8 KiB
  * (NLMSG_GOODSIZE) unless we read with a larger buffer; a larger datagram
@@ -63,12 +66,6 @@ union nl_rbuf {
 /* Each request carries a new sequence number; the kernel copies it into its
  * answer, which lets us tell our answer from a stale one. */
 static uint32_t nl_seq;
-
-static int set_errno(int e)
-{
-	errno = e;
-	return -1;
-}
 
 /* Start a request: netlink header, then the zeroed family header. */
 static void *nl_msg_init(union nl_msg *m, uint16_t type, uint16_t flags,
@@ -528,4 +525,111 @@ int net_parse_cidr(const char *s, struct in_addr *addr, int *prefix)
 	*addr = a;
 	*prefix = n;
 	return 0;
+}
+
+/* With --ip: the host end takes the first address of the subnet, or the
+ * second when the container asked for the first. */
+static struct in_addr host_address(struct in_addr ip, int prefix)
+{
+	uint32_t mask = htonl(~0u << (32 - prefix));
+	uint32_t first = (ip.s_addr & mask) + htonl(1);
+	struct in_addr gw = {first == ip.s_addr ? first + htonl(1) : first};
+
+	return gw;
+}
+
+/* The addresses of the pair: --ip's subnet if it is free on the host,
+ * else the first free /30 of the pool. */
+static int plan_addrs(int nl, struct in_addr ip, int prefix,
+		      struct net_addrs *a, struct err *e)
+{
+	int in_use;
+
+	if (!prefix) {
+		if (net_pick_subnet(nl, &a->gw, &a->addr, &a->prefix) == -1)
+			return fail(e, "pick a free subnet", "10.201.0.0/16");
+		return 0;
+	}
+	if (net_addr_in_use(nl, ip, prefix, &in_use) == -1)
+		return fail(e, "RTM_GETADDR", inet_ntoa(ip));
+	if (in_use) {
+		fail_errno(e, EADDRINUSE, "--ip", inet_ntoa(ip));
+		e->hint = "the subnet is in use on the host";
+		return -1;
+	}
+	a->addr = ip;
+	a->prefix = prefix;
+	a->gw = host_address(ip, prefix);
+	return 0;
+}
+
+int net_setup_host(pid_t child, struct in_addr ip, int prefix,
+		   struct net_addrs *a, struct err *e)
+{
+	int lock, nl = -1, rc = -1;
+	char name[IF_NAMESIZE];
+
+	lock = net_lock();
+	if (lock == -1)
+		return fail(e, "lock", LOCK_FILE);
+	nl = nl_open();
+	if (nl == -1) {
+		fail(e, "socket", "NETLINK_ROUTE");
+		goto out;
+	}
+	if (plan_addrs(nl, ip, prefix, a, e) == -1)
+		goto out;
+	/* "nsw" and an int fit in IF_NAMESIZE (16) */
+	snprintf(name, sizeof(name), "nsw%d", (int)child);
+	trace("RTM_NEWLINK veth %s <-> eth0 in the namespace of %d", name,
+	      (int)child);
+	if (net_veth_create(nl, name, "eth0", child) == -1) {
+		fail(e, "RTM_NEWLINK veth", name);
+		goto out;
+	}
+	trace("RTM_NEWADDR %s %s/%d, RTM_NEWLINK up", name, inet_ntoa(a->gw),
+	      a->prefix);
+	if (net_addr_add(nl, name, a->gw, a->prefix) == -1 ||
+	    net_link_up(nl, name) == -1) {
+		fail(e, "RTM_NEWADDR", name);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (nl != -1)
+		close(nl);
+	close(lock);
+	return rc;
+}
+
+int net_setup_container(int veth, const struct net_addrs *a, struct err *e)
+{
+	int nl, rc = -1;
+
+	nl = nl_open();
+	if (nl == -1)
+		return fail(e, "socket", "NETLINK_ROUTE in the container");
+	trace("RTM_NEWLINK lo up");
+	if (net_link_up(nl, "lo") == -1) {
+		fail(e, "RTM_NEWLINK up", "lo");
+		goto out;
+	}
+	if (veth) {
+		trace("RTM_NEWADDR eth0 %s/%d, RTM_NEWLINK up, RTM_NEWROUTE "
+		      "default",
+		      inet_ntoa(a->addr), a->prefix);
+		if (net_addr_add(nl, "eth0", a->addr, a->prefix) == -1 ||
+		    net_link_up(nl, "eth0") == -1) {
+			fail(e, "RTM_NEWADDR", "eth0");
+			goto out;
+		}
+		if (net_route_default(nl, a->gw) == -1) {
+			fail(e, "RTM_NEWROUTE", "default");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	close(nl);
+	return rc;
 }

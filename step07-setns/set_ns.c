@@ -35,7 +35,6 @@
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,26 +43,18 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/magic.h>
 #include <linux/nsfs.h>
 
+#include "err.h"
+#include "state.h"
+#include "syscalls.h"
+
 #define PROG "set_ns"
 
-#ifndef CLONE_NEWCGROUP /* linux/sched.h, Linux 4.6 */
-#define CLONE_NEWCGROUP 0x02000000
-#endif
-#ifndef CLONE_NEWTIME /* linux/sched.h, Linux 5.6 */
-#define CLONE_NEWTIME 0x00000080
-#endif
-#ifndef __NR_close_range /* one number on every architecture, Linux 5.9 */
-#define __NR_close_range 436
-#endif
-#ifndef CLOSE_RANGE_CLOEXEC /* linux/close_range.h, Linux 5.11 */
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
+const char prog[] = PROG;
 
 /* Exit statuses of `docker run`, which every step follows. */
 enum {
@@ -93,13 +84,12 @@ static struct ns {
     {"mnt", CLONE_NEWNS, 'm', false, false, -1},
     {"time", CLONE_NEWTIME, 'T', false, false, -1},
 };
-#define NS_COUNT (sizeof(nstab) / sizeof(nstab[0]))
 
 static struct ns *ns_of(int type) /* type is one of the table's */
 {
 	size_t i = 0;
 
-	while (i < NS_COUNT - 1 && nstab[i].type != type)
+	while (i < ARRAY_SIZE(nstab) - 1 && nstab[i].type != type)
 		i++;
 	return &nstab[i];
 }
@@ -109,13 +99,11 @@ struct ctx {
 	const char *name;   /* --name NAME */
 	pid_t pid;	    /* -t PID, or the record's pid */
 	bool all, quiet;
+	bool flags;	     /* a namespace option was given */
 	int procfd;	     /* /proc/PID, O_PATH: pins the process */
 	int rootfd;	     /* /proc/PID/root, entered after the mnt join */
 	char procpath[32];   /* "/proc/PID" */
 	char path[PATH_MAX]; /* the file being worked on, for messages */
-	const char *call;    /* what failed, for main's one line */
-	const char *obj;     /* ... and on what */
-	int nstype;	     /* the namespace that failed, for the hint */
 };
 
 static char *default_argv[] = {"/bin/sh", NULL};
@@ -149,39 +137,6 @@ static void usage(FILE *out)
 	    "not found.\n");
 }
 
-/* Every line we write goes to stderr: stdout is COMMAND's. */
-static void msg(const char *fmt, ...)
-{
-	char line[PATH_MAX + 1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	/* Arguments are echoed: a newline or an escape sequence in one must
-	 * not split the line or reach the terminal. */
-	for (char *c = line; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
-	/* One write(2) per line: the child's and ours never interleave. */
-	dprintf(STDERR_FILENO, PROG ": %s\n", line);
-}
-
-static int verbose;
-#define trace(...)                                                             \
-	do {                                                                   \
-		if (verbose)                                                   \
-			msg(__VA_ARGS__);                                      \
-	} while (0)
-
-/* Helpers note what failed and return -1; errno is left as the call set it. */
-static int fail(struct ctx *c, const char *call, const char *obj)
-{
-	c->call = call;
-	c->obj = obj;
-	return -1;
-}
-
 static unsigned long ino_of(int fd)
 {
 	struct stat st;
@@ -189,78 +144,105 @@ static unsigned long ino_of(int fd)
 	return fstat(fd, &st) == 0 ? (unsigned long)st.st_ino : 0;
 }
 
-static int parse_ull(const char *s, unsigned long long *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || *s == '-')
-		return -1;
-	return 0;
-}
-
 static int parse_pid(const char *s, pid_t *pid)
 {
 	unsigned long long v;
+	char *end;
 
-	if (parse_ull(s, &v) < 0 || v == 0 || v > INT_MAX)
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v == 0 || v > INT_MAX)
 		return -1;
 	*pid = (pid_t)v;
 	return 0;
 }
 
-/* NAME becomes a file name: no '/', no "..", no hidden file, 64 bytes. */
-static bool valid_name(const char *name)
+/* A usage error: CALL and OBJ, and HINT, which points to --help. */
+static int usage_error(struct err *e, const char *call, const char *obj,
+		       const char *hint)
 {
-	size_t len = strlen(name);
-
-	if (len == 0 || len > 64 || name[0] == '.')
-		return false;
-	return strspn(name,
-		      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		      "0123456789_.-") == len;
+	fail_errno(e, 0, call, obj);
+	e->hint = hint;
+	return -1;
 }
 
-/* A usage error: one line that points to --help, and exit status 125. */
-static int usage_error(const char *fmt, ...)
-{
-	char line[PATH_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	msg("%s (try '" PROG " --help')", line);
-	return EXIT_RUNTIME;
-}
+#define HELP "try '" PROG " --help'"
 
 /* Which form: -t/--name, or the story's `set_ns /proc/PID/ns/net COMMAND`? */
-static int parse_form(struct ctx *c, int argc, char **argv, bool flags)
+static int parse_form(struct ctx *c, int argc, char **argv, struct err *e)
 {
 	struct stat st;
 
 	if (c->pid && c->name)
-		return usage_error("-t and --name exclude each other");
-	if (c->name && !valid_name(c->name))
-		return usage_error("bad name '%s': 1-64 of [A-Za-z0-9_.-], "
-				   "not starting with '.'",
-				   c->name);
+		return usage_error(e, "-t and --name exclude each other", NULL,
+				   HELP);
+	if (c->name && state_name_valid(c->name) == -1)
+		return usage_error(e, "--name", c->name,
+				   "bad name: 1-64 of [A-Za-z0-9_.-], not "
+				   "starting with '.' (" HELP ")");
 	if (c->pid || c->name) {
-		c->all = c->all || !flags; /* no namespace named: all of them */
-		return -1;
+		c->all = c->all || !c->flags; /* none named: all of them */
+		return 0;
 	}
 	if (optind >= argc ||
-	    (argv[optind][0] != '/' && stat(argv[optind], &st) < 0))
-		return usage_error("need NSFILE, -t PID or --name NAME");
-	if (flags || c->all)
-		return usage_error("namespace options need -t or --name");
+	    (argv[optind][0] != '/' && stat(argv[optind], &st) == -1))
+		return usage_error(e, "need NSFILE, -t PID or --name NAME",
+				   NULL, HELP);
+	if (c->flags || c->all)
+		return usage_error(e, "namespace options need -t or --name",
+				   NULL, HELP);
 	c->nsfile = argv[optind++];
-	return -1;
+	return 0;
 }
 
-/* Returns -1 to go on, or the exit status: 0 after --help, 125 on errors. */
-static int parse_args(struct ctx *c, int argc, char **argv)
+/* One option: 0 to go on, 1 after --help, -1 on a usage error. */
+static int set_option(struct ctx *c, int opt, char **argv, struct err *e)
+{
+	char bad[64];
+
+	switch (opt) {
+	case 't':
+		if (parse_pid(optarg, &c->pid) == -1)
+			return usage_error(e, "-t", optarg,
+					   "bad PID (" HELP ")");
+		return 0;
+	case OPT_NAME:
+		c->name = optarg;
+		return 0;
+	case 'a':
+		c->all = true;
+		return 0;
+	case 'v':
+		verbose = 1;
+		return 0;
+	case 'q':
+		c->quiet = true;
+		return 0;
+	case 'h':
+		usage(stdout);
+		return 1;
+	case ':':
+		/* quoted: a cut name still says which option it was */
+		snprintf(bad, sizeof(bad), "'%s'", argv[optind - 1]);
+		return usage_error(e, "option", bad,
+				   "needs an argument (" HELP ")");
+	case '?':
+		/* optopt names a short option, even inside "-qZ" */
+		if (optopt)
+			snprintf(bad, sizeof(bad), "'-%c'", optopt);
+		else
+			snprintf(bad, sizeof(bad), "'%s'", argv[optind - 1]);
+		return usage_error(e, "unknown option", bad, HELP);
+	default:
+		for (size_t i = 0; i < ARRAY_SIZE(nstab); i++)
+			nstab[i].want |= nstab[i].opt == opt;
+		c->flags = true;
+		return 0;
+	}
+}
+
+/* Returns 0 to go on, 1 after --help, -1 on a usage error (E says which). */
+static int parse_args(struct ctx *c, int argc, char **argv, struct err *e)
 {
 	static const struct option longopts[] = {
 	    {"target", required_argument, NULL, 't'},
@@ -279,214 +261,97 @@ static int parse_args(struct ctx *c, int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	char bad[3] = "-?";
-	bool flags = false;
-	int opt;
+	int opt, rc = 0;
 
 	/* '+': stop at COMMAND, whose options are its own. ':' and opterr = 0:
 	 * we word the errors ourselves, prefixed with "set_ns: ". */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:t:aUmuinpCTvqh", longopts,
-				  NULL)) != -1) {
-		switch (opt) {
-		case 't':
-			if (parse_pid(optarg, &c->pid) < 0)
-				return usage_error("bad PID '%s'", optarg);
-			break;
-		case OPT_NAME:
-			c->name = optarg;
-			break;
-		case 'a':
-			c->all = true;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		case 'q':
-			c->quiet = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case ':':
-			return usage_error("option '%s' needs an argument",
-					   argv[optind - 1]);
-		case '?':
-			bad[1] = (char)optopt;
-			return usage_error("unknown option '%s'",
-					   optopt ? bad : argv[optind - 1]);
-		default:
-			for (size_t i = 0; i < NS_COUNT; i++)
-				nstab[i].want |= nstab[i].opt == opt;
-			flags = true;
-		}
-	}
-	return parse_form(c, argc, argv, flags);
+	while (rc == 0 && (opt = getopt_long(argc, argv, "+:t:aUmuinpCTvqh",
+					     longopts, NULL)) != -1)
+		rc = set_option(c, opt, argv, e);
+	return rc != 0 ? rc : parse_form(c, argc, argv, e);
 }
 
-/* Read a small file (a state record, /proc/PID/stat) whole. */
-static int read_small(int dirfd, const char *path, char *buf, size_t size)
+/* Fill E for a failed open(2) of PATH, with what the errno means here. */
+static int open_failed(struct err *e, const char *path)
 {
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	ssize_t n;
-	int saved;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, size - 1);
-	saved = errno;
-	close(fd);
-	errno = saved;
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return 0;
-}
-
-/* Field 22 of /proc/PID/stat: the start time, in clock ticks after boot. */
-static int proc_starttime(int procfd, unsigned long long *start)
-{
-	char buf[1024], *p, *end;
-
-	if (read_small(procfd, "stat", buf, sizeof(buf)) < 0)
-		return -1;
-	/* Field 2, the command's name, may hold spaces and ')': field 3 starts
-	 * after the last ')'. */
-	p = strrchr(buf, ')');
-	/* A zombie (state Z) has ended: its record is as stale as any. */
-	if (p && (p[2] == 'Z' || p[2] == 'X')) {
-		*start = 0;
-		return 0;
-	}
-	for (int field = 2; p && field < 22; field++)
-		p = strchr(p + 1, ' ');
-	if (p)
-		*start = strtoull(p + 1, &end, 10);
-	if (!p || end == p + 1 || *end != ' ') {
-		errno = EINVAL;
-		return -1;
-	}
-	return 0;
+	fail(e, "open", path);
+	if (e->errnum == ENOENT && strncmp(path, "/proc/", 6) == 0)
+		e->hint = "no such process: has it exited?";
+	else if (e->errnum == EACCES)
+		e->hint = "not your process: try sudo";
+	return -1;
 }
 
 /* Open /proc/PID as a directory. Files opened relative to it belong to that
  * very process: once it exits, openat fails, even if its PID is reused. */
-static int open_proc(struct ctx *c)
+static int open_proc(struct ctx *c, struct err *e)
 {
-	int n =
-	    snprintf(c->procpath, sizeof(c->procpath), "/proc/%d", (int)c->pid);
-
-	if (n < 0 || (size_t)n >= sizeof(c->procpath)) {
-		errno = ENAMETOOLONG;
-		return fail(c, "snprintf", "/proc/PID");
-	}
+	/* "/proc/" and an int fit */
+	snprintf(c->procpath, sizeof(c->procpath), "/proc/%d", (int)c->pid);
 	c->procfd = open(c->procpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (c->procfd < 0)
-		return fail(c, "open", c->procpath);
+	if (c->procfd == -1)
+		return open_failed(e, c->procpath);
 	return 0;
 }
 
-/* HACKING.md: /run/nsworkshop as root, else $XDG_RUNTIME_DIR/nsworkshop,
- * else /tmp/nsworkshop-UID; the record is DIR/NAME.state. */
-static int state_path(struct ctx *c)
+/* A name nobody answers to: E says so, with what was found instead. */
+static int no_container(struct ctx *c, const char *why, struct err *e)
 {
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	size_t size = sizeof(c->path);
-	int n;
-
-	if (geteuid() == 0)
-		n = snprintf(c->path, size, "/run/nsworkshop/%s.state",
-			     c->name);
-	else if (xdg && xdg[0] == '/')
-		n = snprintf(c->path, size, "%s/nsworkshop/%s.state", xdg,
-			     c->name);
-	else
-		n = snprintf(c->path, size, "/tmp/nsworkshop-%u/%s.state",
-			     (unsigned)geteuid(), c->name);
-	if (n < 0 || (size_t)n >= size) {
-		errno = ENAMETOOLONG;
-		return fail(c, "snprintf", "$XDG_RUNTIME_DIR");
-	}
-	return 0;
+	fail_errno(e, 0, "no container named", c->name);
+	e->hint = why;
+	return -1;
 }
 
-/* Read `pid=` and `starttime=` from the record at c->path. */
-static int read_record(struct ctx *c, unsigned long long *start)
+/* --name: find the container's PID 1 in its record (state.c). A record
+ * whose process is gone, or whose PID now belongs to another process
+ * (another start time), is stale: whoever finds it removes it. */
+static int resolve_name(struct ctx *c, struct err *e)
 {
-	char buf[4096], *line, *save;
-	bool have_start = false;
+	unsigned long long have = 0;
+	struct record r;
 
-	if (read_small(AT_FDCWD, c->path, buf, sizeof(buf)) < 0)
-		return fail(c, errno == ENOENT ? "none" : "read", c->path);
-	/* A runtime reserves the name before the container runs: only
-	 * runtime= lines then (state.c). */
-	if (strncmp(buf, "pid=", 4) != 0 && !strstr(buf, "\npid=") &&
-	    strstr(buf, "runtime=")) {
-		errno = EAGAIN;
-		return fail(c, "starting", c->path);
-	}
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "pid=", 4) == 0 &&
-		    parse_pid(line + 4, &c->pid) < 0)
-			break;
-		if (strncmp(line, "starttime=", 10) == 0)
-			have_start = parse_ull(line + 10, start) == 0;
-	}
-	if (c->pid == 0 || !have_start) {
-		errno = EINVAL;
-		return fail(c, "parse", c->path);
-	}
-	return 0;
-}
-
-/* --name: find the container's PID 1. A record whose process is gone, or
- * whose PID now belongs to another process (another start time), is stale:
- * whoever finds it removes it. */
-static int resolve_name(struct ctx *c)
-{
-	unsigned long long want, have = 0;
-
-	if (state_path(c) < 0 || read_record(c, &want) < 0)
+	if (state_read(c->name, &r, e) == -1)
+		return e->errnum == ENOENT ? no_container(c, "no record", e)
+					   : -1;
+	if (r.pid == 0) { /* a reservation: runtime= lines only */
+		fail_errno(e, 0, "container", c->name);
+		e->hint = "has no PID yet: it is starting (try again) or its "
+			  "runtime was killed";
 		return -1;
-	if (open_proc(c) < 0 && errno != ENOENT)
+	}
+	c->pid = r.pid;
+	if (open_proc(c, e) == -1 && e->errnum != ENOENT)
 		return -1;
-	if (c->procfd >= 0 && proc_starttime(c->procfd, &have) < 0 &&
+	if (c->procfd >= 0 && proc_starttime(c->procfd, &have) == -1 &&
 	    errno != ENOENT && errno != ESRCH)
-		return fail(c, "read", "/proc/PID/stat");
-	if (c->procfd >= 0 && have == want)
+		return fail(e, "read", "/proc/PID/stat");
+	if (c->procfd >= 0 && have == r.starttime)
 		return 0;
-	if (unlink(c->path) < 0)
-		return fail(c, "unlink", c->path);
-	errno = ESRCH;
-	return fail(c, "stale", c->name);
+	if (state_remove(c->name, e) == -1)
+		return -1;
+	return no_container(c, "stale record removed", e);
 }
 
 /* Open ns/TYPE of the target unless it is the namespace we are in already:
  * there is nothing to join, and joining our own user namespace is EINVAL. */
-static int open_one(struct ctx *c, struct ns *ns)
+static int open_one(struct ctx *c, struct ns *ns, struct err *e)
 {
 	char self[32];
 	struct stat ours, theirs;
 	size_t dir = strlen(c->procpath) + 1;
-	int n, m;
 
-	n = snprintf(c->path, sizeof(c->path), "%s/ns/%s", c->procpath,
-		     ns->name);
-	m = snprintf(self, sizeof(self), "/proc/self/ns/%s", ns->name);
-	if (n < 0 || (size_t)n >= sizeof(c->path) || m < 0 ||
-	    (size_t)m >= sizeof(self)) {
-		errno = ENAMETOOLONG;
-		return fail(c, "snprintf", ns->name);
-	}
-	if (stat(self, &ours) < 0) {
+	/* procpath and a name of nstab fit both */
+	snprintf(c->path, sizeof(c->path), "%s/ns/%s", c->procpath, ns->name);
+	snprintf(self, sizeof(self), "/proc/self/ns/%s", ns->name);
+	if (stat(self, &ours) == -1) {
 		if (errno == ENOENT && !ns->want)
 			return 0; /* this kernel lacks the type */
-		return fail(c, "stat", ns->name);
+		return fail(e, "stat", ns->name);
 	}
 	ns->fd = openat(c->procfd, c->path + dir, O_RDONLY | O_CLOEXEC);
-	if (ns->fd < 0 || fstat(ns->fd, &theirs) < 0)
-		return fail(c, "open", c->path);
+	if (ns->fd == -1 || fstat(ns->fd, &theirs) == -1)
+		return open_failed(e, c->path);
 	if (theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev) {
 		trace("%s: %lu is ours, not joined", ns->name,
 		      (unsigned long)ours.st_ino);
@@ -498,21 +363,22 @@ static int open_one(struct ctx *c, struct ns *ns)
 
 /* -t/--name: every descriptor is opened before the first join, while
  * /proc/PID is still the host's /proc and we are still host root. */
-static int open_target(struct ctx *c)
+static int open_target(struct ctx *c, struct err *e)
 {
-	if (c->name ? resolve_name(c) < 0 : open_proc(c) < 0)
+	if (c->name ? resolve_name(c, e) == -1 : open_proc(c, e) == -1)
 		return -1;
 	trace("target %s", c->procpath);
-	for (size_t i = 0; i < NS_COUNT; i++)
-		if ((nstab[i].want || c->all) && open_one(c, &nstab[i]) < 0)
+	for (size_t i = 0; i < ARRAY_SIZE(nstab); i++)
+		if ((nstab[i].want || c->all) &&
+		    open_one(c, &nstab[i], e) == -1)
 			return -1;
 	/* After pivot_root, the mount namespace's root is the container's;
 	 * after a chroot it is not. nsenter -r: take the target's own root. */
 	if (ns_of(CLONE_NEWNS)->fd >= 0) {
 		c->rootfd =
 		    openat(c->procfd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (c->rootfd < 0)
-			return fail(c, "open", "/proc/PID/root");
+		if (c->rootfd == -1)
+			return open_failed(e, "/proc/PID/root");
 	}
 	return 0;
 }
@@ -520,32 +386,47 @@ static int open_target(struct ctx *c)
 /* The story's form: which namespace is behind NSFILE? Check that it lives on
  * nsfs before any ioctl, whose number could mean something else to the driver
  * of another file. NS_GET_NSTYPE (4.11) names the type. */
-static int open_nsfile(struct ctx *c)
+static int open_nsfile(struct ctx *c, struct err *e)
 {
 	struct statfs sfs;
 	int fd, type;
 
 	fd = open(c->nsfile, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return fail(c, "open", c->nsfile);
+	if (fd == -1)
+		return open_failed(e, c->nsfile);
 	/* step07 { before any ioctl: fstatfs(2) FD; if that fails or its
-	 * f_type is not NSFS_MAGIC, close FD and return fail(c, "nsfs",
-	 * c->nsfile) with errno ENOTTY */
-	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != NSFS_MAGIC) {
+	 * f_type is not NSFS_MAGIC, close FD and fail_errno(E, 0, ...) that
+	 * NSFILE is not a namespace file */
+	if (fstatfs(fd, &sfs) == -1 || sfs.f_type != NSFS_MAGIC) {
 		close(fd);
-		errno = ENOTTY;
-		return fail(c, "nsfs", c->nsfile);
+		fail_errno(e, 0, c->nsfile, NULL);
+		e->hint = "not a namespace file (use /proc/PID/ns/TYPE)";
+		return -1;
 	}
 	/* } step07 */
 	type = ioctl(fd, NS_GET_NSTYPE);
-	for (size_t i = 0; type != -1 && i < NS_COUNT; i++) {
+	for (size_t i = 0; type != -1 && i < ARRAY_SIZE(nstab); i++) {
 		if (nstab[i].type == type) {
 			nstab[i].fd = fd;
 			return 0;
 		}
 	}
+	fail(e, "ioctl(NS_GET_NSTYPE)", c->nsfile);
 	close(fd);
-	return fail(c, "ioctl(NS_GET_NSTYPE)", c->nsfile);
+	return -1;
+}
+
+/* Fill E for a failed setns(2) of NS, with what the errno means here. */
+static int setns_failed(const struct ns *ns, struct err *e)
+{
+	fail(e, "setns", ns->name);
+	if (e->errnum == EPERM)
+		e->hint = "needs CAP_SYS_ADMIN over the namespace: try sudo";
+	else if (e->errnum == EINVAL && ns->type == CLONE_NEWUSER)
+		e->hint = "our own user namespace, or we have threads";
+	else if (e->errnum == EINVAL && ns->type == CLONE_NEWPID)
+		e->hint = "only a descendant PID namespace can be joined";
+	return -1;
 }
 
 /*
@@ -564,25 +445,22 @@ static int open_nsfile(struct ctx *c)
  * and then the others. PID comes late: it only picks the namespace of our
  * next child. Mount after it: the fds are open, no path is needed any more.
  */
-static int join_all(struct ctx *c)
+static int join_all(struct err *e)
 {
 	/* step07 { two passes over nstab: pass 0 from index 1 (all but the
 	 * user namespace), pass 1 from 0. Each ns whose fd is open:
 	 * setns(2)(fd, type). A failure in pass 0 is traced and left for
-	 * pass 1; in pass 1 set c->nstype and return fail(c, "setns", name).
-	 * A join: trace it, close the fd, set it to -1, mark the ns joined.
-	 * Return 0 */
+	 * pass 1; in pass 1 return setns_failed(). A join: trace it, close
+	 * the fd, set it to -1, mark the ns joined. Return 0 */
 	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = pass ? 0 : 1; i < NS_COUNT; i++) {
+		for (size_t i = pass ? 0 : 1; i < ARRAY_SIZE(nstab); i++) {
 			struct ns *ns = &nstab[i];
 
-			if (ns->fd < 0)
+			if (ns->fd == -1)
 				continue;
-			if (setns(ns->fd, ns->type) < 0) {
-				if (pass == 1) {
-					c->nstype = ns->type;
-					return fail(c, "setns", ns->name);
-				}
+			if (setns(ns->fd, ns->type) == -1) {
+				if (pass == 1)
+					return setns_failed(ns, e);
 				trace("setns(%s): %s, again after user",
 				      ns->name, strerror(errno));
 				continue;
@@ -597,28 +475,36 @@ static int join_all(struct ctx *c)
 	/* } step07, skeleton: return 0; */
 }
 
+/* Fill E for a failed setgid/setuid(0) in the container's namespace. */
+static int id_failed(const char *call, struct err *e)
+{
+	fail(e, call, "0");
+	if (e->errnum == EINVAL)
+		e->hint = "0 is not mapped in the container's user namespace";
+	return -1;
+}
+
 /* After the joins: our root and working directory, then our credentials. */
-static int settle(struct ctx *c)
+static int settle(const struct ctx *c, struct err *e)
 {
 	/* step07 { after a mount join (ns_of(CLONE_NEWNS)->joined): when
-	 * c->rootfd is open, fchdir(2) to it and chroot(2) "." (else
-	 * fail(c, "chroot", "/proc/PID/root")); then chdir(2) "/" (else
-	 * fail(c, "chdir", "/")) */
+	 * c->rootfd is open, fchdir(2) to it and chroot(2) "." (else fill E,
+	 * chroot of /proc/PID/root); then chdir(2) "/" */
 	/* setns(CLONE_NEWNS) moved root and cwd to the namespace's root; the
 	 * target's root (opened before) is the container's. */
 	if (ns_of(CLONE_NEWNS)->joined) {
 		if (c->rootfd >= 0 &&
-		    (fchdir(c->rootfd) < 0 || chroot(".") < 0))
-			return fail(c, "chroot", "/proc/PID/root");
-		if (chdir("/") < 0)
-			return fail(c, "chdir", "/");
+		    (fchdir(c->rootfd) == -1 || chroot(".") == -1))
+			return fail(e, "chroot", "/proc/PID/root");
+		if (chdir("/") == -1)
+			return fail(e, "chdir", "/");
 		trace("%schdir(/)", c->rootfd >= 0 ? "chroot(root), " : "");
 	}
 	/* } step07 */
 	/* step07 { after a user join, become the container's root:
 	 * setgroups(2) 0, NULL (EPERM is no error: a rootless container
 	 * denied it, and prepare() dropped our groups), setgid(2) 0,
-	 * setuid(2) 0; a failure returns fail(c, CALL, "0") */
+	 * setuid(2) 0; a failure returns id_failed(CALL, E) */
 	if (!ns_of(CLONE_NEWUSER)->joined)
 		return 0;
 	/* In a user namespace we hold every capability but keep our uids:
@@ -627,12 +513,12 @@ static int settle(struct ctx *c)
 	 * -U does. setgroups(2) is EPERM where the creator wrote "deny" to
 	 * /proc/PID/setgroups (every rootless container, CVE-2014-8989): for
 	 * that case prepare() dropped our groups before the join. */
-	if (setgroups(0, NULL) < 0 && errno != EPERM)
-		return fail(c, "setgroups", "0");
-	if (setgid(0) < 0)
-		return fail(c, "setgid", "0");
-	if (setuid(0) < 0)
-		return fail(c, "setuid", "0");
+	if (setgroups(0, NULL) == -1 && errno != EPERM)
+		return fail(e, "setgroups", "0");
+	if (setgid(0) == -1)
+		return id_failed("setgid", e);
+	if (setuid(0) == -1)
+		return id_failed("setuid", e);
 	trace("setgid(0), setuid(0) in the user namespace");
 	/* } step07 */
 	return 0;
@@ -641,13 +527,14 @@ static int settle(struct ctx *c)
 /* The entry point of COMMAND, in this process or in the forked child. */
 static int exec_command(char **argv)
 {
+	struct err e;
+
 	trace("execvp(%s)", argv[0]);
 	execvp(argv[0], argv);
-	int err = errno;
-
-	msg("execvp(%s): %s", argv[0], strerror(err));
-	return err == ENOENT || err == ENOTDIR ? EXIT_NOT_FOUND
-					       : EXIT_CANNOT_EXEC;
+	fail(&e, "execvp", argv[0]);
+	report(&e);
+	return e.errnum == ENOENT || e.errnum == ENOTDIR ? EXIT_NOT_FOUND
+							 : EXIT_CANNOT_EXEC;
 }
 
 static volatile sig_atomic_t child_pid;
@@ -672,15 +559,15 @@ static void handle_signals(pid_t pid)
 }
 
 /* Wait for the child, following ^Z, and turn its status into ours. */
-static int wait_child(struct ctx *c, pid_t pid)
+static int wait_child(pid_t pid, struct err *e)
 {
 	int status;
 
 	for (;;) {
-		if (waitpid(pid, &status, WUNTRACED) < 0) {
+		if (waitpid(pid, &status, WUNTRACED) == -1) {
 			if (errno == EINTR)
 				continue;
-			return fail(c, "waitpid", "COMMAND");
+			return fail(e, "waitpid", "COMMAND");
 		}
 		if (!WIFSTOPPED(status))
 			break;
@@ -699,15 +586,15 @@ static int wait_child(struct ctx *c, pid_t pid)
  * parent stays outside and waits. Signals stay blocked across the fork
  * until the parent's handlers know the child's PID.
  */
-static int fork_command(struct ctx *c, char **argv)
+static int fork_command(const struct ctx *c, char **argv, struct err *e)
 {
 	sigset_t block, old;
 	pid_t pid;
 
 	/* step07 { a PID join only applies to our children: fork(2). First
 	 * SIGCHLD to SIG_DFL, and sigprocmask(2) block SIGTERM, SIGHUP,
-	 * SIGINT and SIGQUIT across the fork (it fails: fail(c, "fork",
-	 * "COMMAND")). The child restores the mask and _exit(2)s with
+	 * SIGINT and SIGQUIT across the fork (it fails: fill E, with the hint
+	 * for ENOMEM). The child restores the mask and _exit(2)s with
 	 * exec_command(ARGV). The parent handle_signals() for it, restores
 	 * the mask, says "child PID on host: N" unless -q, and returns
 	 * wait_child() */
@@ -719,8 +606,12 @@ static int fork_command(struct ctx *c, char **argv)
 	sigaddset(&block, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &block, &old);
 	pid = fork();
-	if (pid < 0)
-		return fail(c, "fork", "COMMAND");
+	if (pid == -1) {
+		fail(e, "fork", "COMMAND");
+		if (e->errnum == ENOMEM)
+			e->hint = "the PID namespace's init has exited";
+		return -1;
+	}
 	if (pid == 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		_exit(exec_command(argv));
@@ -729,60 +620,14 @@ static int fork_command(struct ctx *c, char **argv)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (!c->quiet)
 		msg("child PID on host: %d", (int)pid);
-	return wait_child(c, pid);
+	return wait_child(pid, e);
 	/* } step07, skeleton: return exec_command(argv); */
-}
-
-/* main's one line: what failed, on what, why, and a hint where one helps. */
-static int report(const struct ctx *c, int err)
-{
-	const char *hint = "";
-	bool setns_failed = strcmp(c->call, "setns") == 0;
-
-	if (strcmp(c->call, "stale") == 0) {
-		msg("no container named %s (stale record removed)", c->obj);
-		return EXIT_RUNTIME;
-	}
-	if (strcmp(c->call, "starting") == 0) {
-		msg("container %s has no PID yet: it is starting (try again) "
-		    "or its runtime was killed",
-		    c->name);
-		return EXIT_RUNTIME;
-	}
-	if (strcmp(c->call, "nsfs") == 0) {
-		msg("%s: not a namespace file (use /proc/PID/ns/TYPE)", c->obj);
-		return EXIT_RUNTIME;
-	}
-	if (strcmp(c->call, "none") == 0) {
-		msg("no container named %s (no %s)", c->name, c->obj);
-		return EXIT_RUNTIME;
-	}
-	if (err == ENOENT && strncmp(c->obj, "/proc/", 6) == 0)
-		hint = " (no such process: has it exited?)";
-	else if (err == EPERM && setns_failed)
-		hint = " (needs CAP_SYS_ADMIN over the namespace: try "
-		       "sudo)";
-	else if (err == EACCES && strcmp(c->call, "open") == 0)
-		hint = " (not your process: try sudo)";
-	else if (err == EINVAL && setns_failed && c->nstype == CLONE_NEWUSER)
-		hint = " (our own user namespace, or we have threads)";
-	else if (err == EINVAL && setns_failed && c->nstype == CLONE_NEWPID)
-		hint = " (only a descendant PID namespace can be joined)";
-	else if (err == EINVAL && c->obj[0] == '0')
-		hint = " (0 is not mapped in the container's user "
-		       "namespace)";
-	else if (strcmp(c->call, "parse") == 0)
-		hint = " (no pid= or starttime= line)";
-	else if (err == ENOMEM && strcmp(c->call, "fork") == 0)
-		hint = " (the PID namespace's init has exited)";
-	msg("%s(%s): %s%s", c->call, c->obj, strerror(err), hint);
-	return EXIT_RUNTIME;
 }
 
 /* Close what we opened of the target: once joined, or after a failure. */
 static void release(struct ctx *c)
 {
-	for (size_t i = 0; i < NS_COUNT; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(nstab); i++) {
 		if (nstab[i].fd >= 0)
 			close(nstab[i].fd);
 		nstab[i].fd = -1;
@@ -794,64 +639,75 @@ static void release(struct ctx *c)
 	c->procfd = c->rootfd = -1;
 }
 
-/* Everything before COMMAND runs: -1 with errno and c->call on failure. */
-static int prepare(struct ctx *c)
+/* Not dumpable, and no inherited descriptor for COMMAND. */
+static int protect(struct err *e)
 {
-	int rc = -1, saved;
-
-	/* step07 { prctl(2) PR_SET_DUMPABLE 0 while we join (CVE-2016-9962),
-	 * else fail(c, "prctl", "PR_SET_DUMPABLE"); then every inherited fd
-	 * from 3 up close-on-exec (CVE-2024-21626): syscall(2)
-	 * __NR_close_range 3, ~0U, CLOSE_RANGE_CLOEXEC, where ENOSYS and
-	 * EINVAL (older kernels) are no error, else fail(c, "close_range",
-	 * "3") */
+	/* step07 { prctl(2) PR_SET_DUMPABLE 0 while we join (CVE-2016-9962);
+	 * then every inherited fd from 3 up close-on-exec (CVE-2024-21626):
+	 * sys_close_range() 3, ~0U, CLOSE_RANGE_CLOEXEC. Fill E */
 	/* CVE-2016-9962: once we are in its namespaces, the container's root
 	 * could ptrace us or open /proc/OURPID/fd and reach the host through
 	 * the descriptors we hold. Not dumpable, only host root can; execve
 	 * makes COMMAND dumpable again. */
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		return fail(c, "prctl", "PR_SET_DUMPABLE");
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		return fail(e, "prctl", "PR_SET_DUMPABLE");
 	/* CVE-2024-21626: only 0-2 reach COMMAND. Ours are O_CLOEXEC; these
-	 * are the ones we inherited. Kernels before 5.11 lack the flag. */
-	if (syscall(__NR_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0 &&
-	    errno != ENOSYS && errno != EINVAL)
-		return fail(c, "close_range", "3");
+	 * are the ones we inherited. */
+	if (sys_close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == -1)
+		return fail(e, "close_range", "3, CLOSE_RANGE_CLOEXEC");
 	/* } step07 */
-	if ((c->nsfile ? open_nsfile(c) : open_target(c)) < 0)
+	return 0;
+}
+
+/* Everything before COMMAND runs: -1 with E filled on failure. */
+static int prepare(struct ctx *c, struct err *e)
+{
+	int rc = -1;
+
+	if (protect(e) == -1)
+		return -1;
+	if ((c->nsfile ? open_nsfile(c, e) : open_target(c, e)) == -1)
 		goto out;
 	/* Drop host root's groups while we may: inside a rootless user
 	 * namespace setgroups(2) is refused. A rootless caller keeps its own. */
-	if (ns_of(CLONE_NEWUSER)->fd >= 0 && setgroups(0, NULL) < 0 &&
+	if (ns_of(CLONE_NEWUSER)->fd >= 0 && setgroups(0, NULL) == -1 &&
 	    errno != EPERM) {
-		fail(c, "setgroups", "0");
+		fail(e, "setgroups", "0");
 		goto out;
 	}
-	if (join_all(c) == 0 && settle(c) == 0)
+	if (join_all(e) == 0 && settle(c, e) == 0)
 		rc = 0;
 out:
 	/* Done with the target, whatever happened: the child must not hold a
 	 * way back to the host's /proc until its exec. */
-	saved = errno;
 	release(c);
-	errno = saved;
 	return rc;
 }
 
 int main(int argc, char **argv)
 {
 	struct ctx c = {.procfd = -1, .rootfd = -1};
+	struct err e;
 	char **cmd;
 	int rc;
 
-	rc = parse_args(&c, argc, argv);
-	if (rc >= 0)
-		return rc;
+	rc = parse_args(&c, argc, argv, &e);
+	if (rc == -1)
+		report(&e);
+	if (rc != 0)
+		return rc == 1 ? 0 : EXIT_RUNTIME;
 	cmd = optind < argc ? argv + optind : default_argv;
-	if (prepare(&c) < 0)
-		return report(&c, errno);
+	if (prepare(&c, &e) == -1) {
+		report(&e);
+		return EXIT_RUNTIME;
+	}
 	if (ns_of(CLONE_NEWPID)->joined)
-		rc = fork_command(&c, cmd);
+		rc = fork_command(&c, cmd, &e);
 	else
 		rc = exec_command(cmd);
-	return rc < 0 ? report(&c, errno) : rc;
+	if (rc == -1) {
+		report(&e);
+		return EXIT_RUNTIME;
+	}
+	return rc;
 }

@@ -60,12 +60,6 @@
 
 static const char *const ctrl_name[CG_NCTRL] = {"memory", "pids", "cpu"};
 
-static int fail(int err)
-{
-	errno = err;
-	return -1;
-}
-
 /* ------------------------------------------------------------ parsers -- */
 
 /* A positive decimal number at the start of S. Digits only: strtoll alone
@@ -73,12 +67,12 @@ static int fail(int err)
 static int parse_positive(const char *s, long long *v, char **end)
 {
 	if (!isdigit((unsigned char)*s))
-		return fail(EINVAL);
+		return set_errno(EINVAL);
 	errno = 0;
 	*v = strtoll(s, end, 10);
 	if (errno == ERANGE)
 		return -1;
-	return *v == 0 ? fail(EINVAL) : 0;
+	return *v == 0 ? set_errno(EINVAL) : 0;
 }
 
 int parse_size(const char *s, long long *out)
@@ -97,14 +91,14 @@ int parse_size(const char *s, long long *out)
 		const char *u = strchr(units, tolower((unsigned char)*end));
 
 		if (!u || end[1] != '\0')
-			return fail(EINVAL);
+			return set_errno(EINVAL);
 		mult = 1LL << (10 * (u - units + 1));
 	}
 	if (v > LLONG_MAX / mult)
-		return fail(ERANGE);
+		return set_errno(ERANGE);
 	*out = v * mult;
 	return 0;
-	/* } step08, skeleton: return fail(ENOSYS); */
+	/* } step08, skeleton: return set_errno(ENOSYS); */
 }
 
 int parse_count(const char *s, long long *out)
@@ -117,10 +111,10 @@ int parse_count(const char *s, long long *out)
 	if (parse_positive(s, &v, &end) == -1)
 		return -1;
 	if (*end != '\0')
-		return fail(EINVAL);
+		return set_errno(EINVAL);
 	*out = v;
 	return 0;
-	/* } step08, skeleton: return fail(ENOSYS); */
+	/* } step08, skeleton: return set_errno(ENOSYS); */
 }
 
 /* The kernel refuses a CFS quota under 1 ms, i.e. 0.01 CPU per 100 ms; like
@@ -141,15 +135,15 @@ int parse_cpus(const char *s, double *out)
 	if (s[n] == '.')
 		m = strspn(s + n + 1, digits) + 1;
 	if (n + m == 0 || s[n + m] != '\0' || strcmp(s, ".") == 0)
-		return fail(EINVAL);
+		return set_errno(EINVAL);
 	v = strtod(s, NULL);
 	if (v == 0)
-		return fail(EINVAL);
+		return set_errno(EINVAL);
 	if (v < 0.01 || v > (ncpu > 0 ? ncpu : 1024))
-		return fail(ERANGE);
+		return set_errno(ERANGE);
 	*out = v;
 	return 0;
-	/* } step08, skeleton: return fail(ENOSYS); */
+	/* } step08, skeleton: return set_errno(ENOSYS); */
 }
 
 /* ----------------------------------------------------------- file I/O -- */
@@ -163,22 +157,7 @@ static int pathf(char *out, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(out, CG_PATH_MAX, fmt, ap);
 	va_end(ap);
-	return n < 0 || n >= CG_PATH_MAX ? fail(ENAMETOOLONG) : 0;
-}
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return n < 0 || n >= CG_PATH_MAX ? set_errno(ENAMETOOLONG) : 0;
 }
 
 /* Write VAL into DIR/FILE, building the path in PATH. A cgroup file takes
@@ -216,7 +195,7 @@ static int cg_write(struct cgroup *cg, const char *dir, const char *file,
 	n = vsnprintf(val, sizeof(val), fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(val))
-		return fail(EOVERFLOW);
+		return set_errno(EOVERFLOW);
 	return write_at(cg->failed, dir, file, val);
 }
 
@@ -258,7 +237,7 @@ int cg_detect(void)
 	/* v1 and hybrid: a tmpfs holding one mount per hierarchy. */
 	if (st.f_type == TMPFS_MAGIC || st.f_type == CGROUP_SUPER_MAGIC)
 		return 0;
-	return fail(ENOTSUP); /* nothing mounted at /sys/fs/cgroup */
+	return set_errno(ENOTSUP); /* nothing mounted at /sys/fs/cgroup */
 }
 
 /* v2: the root's cgroup.controllers lists what the kernel offers. v1: a
@@ -298,7 +277,7 @@ int cg_describe(char *buf, size_t len)
 
 		n = k < 0 ? -1 : n + k;
 	}
-	return n < 0 || (size_t)n >= len ? fail(ERANGE) : 0;
+	return n < 0 || (size_t)n >= len ? set_errno(ERANGE) : 0;
 }
 
 /* ------------------------------------------------------------- create -- */
@@ -344,9 +323,9 @@ static int make_dirs(struct cgroup *cg, char *out, const char *base,
 		err = errno;
 		rmdir(parent); /* EBUSY if another container is in it */
 		if (err != ENOENT)
-			return fail(err);
+			return set_errno(err);
 	}
-	return fail(ENOENT);
+	return set_errno(ENOENT);
 }
 
 /* memory.max caps RAM only: past it the kernel reclaims, swapping the
@@ -379,7 +358,7 @@ static int create_v2(struct cgroup *cg, const char *name,
 				  CPU_PERIOD_US) == -1)
 		return -1;
 	return 0;
-	/* } step08, skeleton: return fail(ENOSYS); */
+	/* } step08, skeleton: return set_errno(ENOSYS); */
 }
 
 /* v1 says the same in other files. At memory.limit_in_bytes the OOM killer
@@ -419,63 +398,65 @@ static int create_v1(struct cgroup *cg, const char *name,
 		      (long long)(lim->cpus * CPU_PERIOD_US + 0.5))))
 		return -1;
 	return 0;
-	/* } step08, skeleton: return fail(ENOSYS); */
+	/* } step08, skeleton: return set_errno(ENOSYS); */
 }
 
-int cg_create(struct cgroup *cg, const char *name, const struct limits *lim)
+int cg_create(struct cgroup *cg, const char *name, const struct limits *lim,
+	      struct err *e)
 {
 	char path[CG_PATH_MAX];
+	struct err ignored;
 	int rc, err;
 
 	memset(cg, 0, sizeof(*cg));
 	if (!*name || strchr(name, '/') || strcmp(name, ".") == 0 ||
 	    strcmp(name, "..") == 0 || lim->memory < 0 || lim->pids < 0 ||
 	    !(lim->cpus >= 0))
-		return fail(EINVAL);
+		return fail_errno(e, EINVAL, "cgroup", name);
 	/* step08 { cg->v2 = cg_detect() (-1: return -1); a controller that
-	 * LIM wanted() but is not available() is ENOTSUP, with cg->missing =
-	 * its ctrl_name. Then create_v2() or create_v1(); if that fails,
-	 * cg_destroy() what it made, keeping cg->failed and errno, and return
-	 * -1. Success: cg->failed = "", 0 */
+	 * LIM wanted() but is not available() is ENOTSUP, E naming its
+	 * ctrl_name. Then create_v2() or create_v1(); if that fails,
+	 * cg_destroy() what it made and fill E with the errno and
+	 * cg->failed. Success: cg->failed = "", 0 */
 	cg->v2 = cg_detect();
 	if (cg->v2 == -1)
-		return -1;
+		return fail(e, "cgroup", CG_ROOT);
 	for (int i = 0; i < CG_NCTRL; i++)
 		if (wanted(lim, i) && !available(cg->v2, i)) {
-			cg->missing = ctrl_name[i];
-			return fail(ENOTSUP);
+			fail_errno(e, ENOTSUP, "cgroup controller",
+				   ctrl_name[i]);
+			e->hint = "this host does not have it";
+			return -1;
 		}
 	rc = cg->v2 ? create_v2(cg, name, lim) : create_v1(cg, name, lim);
 	if (rc == -1) {
 		err = errno;
 		memcpy(path, cg->failed, CG_PATH_MAX);
-		cg_destroy(cg); /* touches only what make_dirs() filled in */
-		memcpy(cg->failed, path, CG_PATH_MAX);
-		errno = err;
-		return -1;
+		cg_destroy(cg, &ignored); /* only what make_dirs() filled in */
+		return fail_errno(e, err, "cgroup", path);
 	}
 	cg->failed[0] = '\0';
 	return 0;
-	/* } step08, skeleton: return fail(ENOSYS); */
+	/* } step08, skeleton: return fail_errno(e, ENOSYS, "cgroup", name); */
 }
 
-int cg_add_pid(struct cgroup *cg, pid_t pid)
+int cg_add_pid(struct cgroup *cg, pid_t pid, struct err *e)
 {
 	char val[24];
 
-	/* step08 { write PID, in decimal, to cgroup.procs with write_at(),
-	 * which leaves the path in cg->failed: in cg->path on v2, in each
-	 * cg->v1[i] that is not "" on v1. EOVERFLOW if it does not fit VAL */
-	if (snprintf(val, sizeof(val), "%d", (int)pid) >= (int)sizeof(val))
-		return fail(EOVERFLOW);
-	if (cg->v2)
-		return write_at(cg->failed, cg->path, "cgroup.procs", val);
-	for (int i = 0; i < CG_NCTRL; i++)
+	/* step08 { write PID, in decimal (an int fits VAL), to cgroup.procs
+	 * with write_at(), which leaves the path in cg->failed: in cg->path
+	 * on v2, in each cg->v1[i] that is not "" on v1. Fill E with the
+	 * path */
+	snprintf(val, sizeof(val), "%d", (int)pid);
+	if (cg->v2 && write_at(cg->failed, cg->path, "cgroup.procs", val) == -1)
+		return fail(e, "write", cg->failed);
+	for (int i = 0; !cg->v2 && i < CG_NCTRL; i++)
 		if (cg->v1[i][0] &&
 		    write_at(cg->failed, cg->v1[i], "cgroup.procs", val) == -1)
-			return -1;
+			return fail(e, "write", cg->failed);
 	return 0;
-	/* } step08, skeleton: return fail(ENOSYS); */
+	/* } step08, skeleton: return fail_errno(e, ENOSYS, "write", ""); */
 }
 
 /* ------------------------------------------------------------- remove -- */
@@ -535,8 +516,8 @@ static int drain(const char *dir, int v2)
 			return n;
 		nanosleep(&tick, NULL);
 	}
-	return fail(EBUSY);
-	/* } step08, skeleton: return fail(ENOSYS); */
+	return set_errno(EBUSY);
+	/* } step08, skeleton: return set_errno(ENOSYS); */
 }
 
 /* Empty and rmdir DIR, then its parent nsworkshop/ if we were its last child
@@ -560,21 +541,22 @@ static int remove_cgroup(char *dir, int v2, char *failed)
 	return 0;
 }
 
-int cg_destroy(struct cgroup *cg)
+int cg_destroy(struct cgroup *cg, struct err *e)
 {
 	int err = 0;
 
 	/* step08 { remove_cgroup() cg->path with V2 1, and each of cg->v1[]
-	 * with V2 0, every one even after a failure; return -1 with the first
-	 * errno, or 0 */
+	 * with V2 0, every one even after a failure; fill E with the first
+	 * errno and cg->failed, or return 0 */
 	if (remove_cgroup(cg->path, 1, cg->failed) == -1)
 		err = errno;
 	for (int i = 0; i < CG_NCTRL; i++)
 		if (remove_cgroup(cg->v1[i], 0, cg->failed) == -1 && !err)
 			err = errno;
-	errno = err;
-	return err ? -1 : 0;
-	/* } step08, skeleton: return fail(ENOSYS); */
+	if (err)
+		return fail_errno(e, err, "remove cgroup", cg->failed);
+	return 0;
+	/* } step08, skeleton: return 0; */
 }
 
 /* A PID that no longer exists is the sign of a runtime that died without

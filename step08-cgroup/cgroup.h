@@ -14,8 +14,9 @@
  *   /sys/fs/cgroup/memory, /sys/fs/cgroup/pids, /sys/fs/cgroup/cpu; a
  *   container is one directory in each tree it needs a limit from.
  *
- * Every function returns 0 on success and -1 with errno set on failure; none
- * prints and none exits. The caller names the object from cg->failed.
+ * cg_create(), cg_add_pid() and cg_destroy() return 0, or -1 with E filled
+ * (err.h); the others behave like system calls, -1 with errno set. None
+ * prints and none exits.
  *
  * Read: cgroups(7), cgroup_namespaces(7), the kernel's
  * Documentation/admin-guide/cgroup-v2.rst and cgroup-v1/{memory,pids}.rst,
@@ -26,6 +27,8 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+
+#include "err.h"
 
 #define CG_PATH_MAX 4096
 
@@ -45,9 +48,7 @@ struct cgroup {
 	char path[CG_PATH_MAX];
 	/* v1: its directory in the memory, pids, cpu trees ("" if unused) */
 	char v1[CG_NCTRL][CG_PATH_MAX];
-	/* ENOTSUP: the controller this host lacks */
-	const char *missing;
-	/* any other failure: the file or directory it happened on */
+	/* a failure: the file or directory it happened on */
 	char failed[CG_PATH_MAX];
 };
 
@@ -68,20 +69,21 @@ int cg_detect(void);
 /* Make the cgroup nsworkshop/NAME and write LIM into it. v2: one directory,
  * even with no limit (cg_destroy can still kill the whole container); v1: one
  * per controller that a limit needs, none without limits. ENOTSUP:
- * cg->missing names the controller; EEXIST: NAME is in use; otherwise
- * cg->failed names the file. On failure nothing created is left behind. */
-int cg_create(struct cgroup *cg, const char *name, const struct limits *lim);
+ * E names the controller; EEXIST: NAME is in use; otherwise E names the
+ * file. On failure nothing created is left behind. */
+int cg_create(struct cgroup *cg, const char *name, const struct limits *lim,
+	      struct err *e);
 
 /* Move PID (a host PID) into the cgroup: one write per v1 hierarchy. On
- * failure cg->failed names the cgroup.procs file. */
-int cg_add_pid(struct cgroup *cg, pid_t pid);
+ * failure E names the cgroup.procs file. */
+int cg_add_pid(struct cgroup *cg, pid_t pid, struct err *e);
 
 /* Kill everything in the cgroup (waiting at most ~2 s per hierarchy for
  * the processes to die), then remove it, and nsworkshop/ if it is empty.
  * The caller must not be inside it. Safe to call twice or after a failed
- * cg_create; on EBUSY a later call may retry. On failure cg->failed names
- * the directory that is left. */
-int cg_destroy(struct cgroup *cg);
+ * cg_create; on EBUSY a later call may retry. On failure E names the
+ * directory that is left. */
+int cg_destroy(struct cgroup *cg, struct err *e);
 
 /* Remove nsworkshop/PREFIX-<pid> cgroups left empty by a runtime <pid> that
  * no longer exists (it was SIGKILLed before cg_destroy). Call it before

@@ -33,9 +33,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2) /* linux/close_range.h, Linux 5.11 */
-#endif
+#include "syscalls.h"
 
 /* Relative to the rootfs: we have not pivoted yet. */
 static const char *const masked[] = {
@@ -70,61 +68,59 @@ static const int keep[] = {
  * rootfs could put a symlink or a file there, the bind would expose what it
  * points at instead of hiding /proc/kcore (CVE-2025-31133).
  */
-static int check_dev_null(void)
+static int check_dev_null(struct err *e)
 {
 	struct stat st;
 
 	if (lstat("dev/null", &st) == -1)
-		return -1;
+		return fail(e, "lstat", "dev/null");
 	if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 ||
-	    minor(st.st_rdev) != 3) {
-		errno = ENODEV;
-		return -1;
-	}
+	    minor(st.st_rdev) != 3)
+		return fail_errno(e, ENODEV, "mask source", "dev/null");
 	return 0;
 }
 
-static int mask_one(const char *path)
+static int mask_one(const char *path, struct err *e)
 {
 	struct stat st;
 
-	if (lstat(path, &st) == -1)
-		return errno == ENOENT ? 0
-				       : -1; /* absent here: nothing to hide */
-	if (S_ISDIR(st.st_mode))
-		return mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0");
-	return mount("dev/null", path, NULL, MS_BIND, NULL);
+	if (lstat(path, &st) == -1) /* absent here: nothing to hide */
+		return errno == ENOENT ? 0 : fail(e, "lstat", path);
+	if (S_ISDIR(st.st_mode) &&
+	    mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0") == -1)
+		return fail(e, "mount tmpfs", path);
+	if (!S_ISDIR(st.st_mode) &&
+	    mount("dev/null", path, NULL, MS_BIND, NULL) == -1)
+		return fail(e, "mount MS_BIND", path);
+	return 0;
 }
 
 /* Bind a path onto itself and remount the bind read-only. In a user
  * namespace the flags proc was mounted with are locked: keep them. */
-static int readonly_one(const char *path)
+static int readonly_one(const char *path, struct err *e)
 {
 	unsigned long locked = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 
 	if (access(path, F_OK) == -1)
-		return errno == ENOENT ? 0 : -1;
+		return errno == ENOENT ? 0 : fail(e, "access", path);
 	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) == -1)
-		return -1;
-	return mount(NULL, path, NULL,
-		     MS_REMOUNT | MS_BIND | MS_RDONLY | locked, NULL);
+		return fail(e, "mount MS_BIND", path);
+	if (mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked,
+		  NULL) == -1)
+		return fail(e, "mount MS_REMOUNT | MS_RDONLY", path);
+	return 0;
 }
 
-int harden_paths(const char **what)
+int harden_paths(struct err *e)
 {
-	*what = "mask source dev/null";
-	if (check_dev_null() == -1)
+	if (check_dev_null(e) == -1)
 		return -1;
-	for (size_t i = 0; i < sizeof(masked) / sizeof(masked[0]); i++) {
-		*what = masked[i];
-		if (mask_one(masked[i]) == -1)
+	for (size_t i = 0; i < ARRAY_SIZE(masked); i++)
+		if (mask_one(masked[i], e) == -1)
 			return -1;
-	}
-	for (size_t i = 0; i < sizeof(readonly) / sizeof(readonly[0]); i++) {
-		*what = readonly[i];
-		if (readonly_one(readonly[i]) == -1)
+	for (size_t i = 0; i < ARRAY_SIZE(readonly); i++)
+		if (readonly_one(readonly[i], e) == -1)
 			return -1;
-	}
 	return 0;
 }
 
@@ -143,7 +139,7 @@ static int last_cap(void)
 
 static int kept(int cap)
 {
-	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
 		if (keep[i] == cap)
 			return 1;
 	return 0;
@@ -154,36 +150,31 @@ static int kept(int cap)
  * the bounding set: dropping from it is all it takes. Ambient capabilities
  * would survive exec for a non-root COMMAND: clear them too.
  */
-int harden_privileges(void)
+int harden_privileges(struct err *e)
 {
 	int last = last_cap();
 
+	trace("prctl(PR_CAPBSET_DROP ...), prctl(PR_SET_NO_NEW_PRIVS)");
 	for (int cap = 0; cap <= last; cap++)
 		if (!kept(cap) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1)
-			return -1;
+			return fail(e, "prctl", "PR_CAPBSET_DROP");
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1 &&
 	    errno != EINVAL)
-		return -1;
-	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		return fail(e, "prctl", "PR_CAP_AMBIENT_CLEAR_ALL");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		return fail(e, "prctl", "PR_SET_NO_NEW_PRIVS");
+	return 0;
 }
 
 /*
  * Our own descriptors are O_CLOEXEC; this catches the ones the caller left
  * open for us (a shell's `7< /etc`). close_range(2) with
  * CLOSE_RANGE_CLOEXEC marks them without closing them yet, so the sync pipe
- * still works until exec; before Linux 5.11 we walk /proc/self/fd.
+ * still works until exec (syscalls.h falls back to fcntl(2) before 5.11).
  */
-int harden_fds(void)
+int harden_fds(struct err *e)
 {
-	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-		return 0;
-	if (errno != ENOSYS && errno != EINVAL)
-		return -1;
-	for (int fd = 3; fd < 1024; fd++) {
-		int flags = fcntl(fd, F_GETFD);
-
-		if (flags != -1)
-			fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
-	}
+	if (sys_close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == -1)
+		return fail(e, "close_range", "3, CLOSE_RANGE_CLOEXEC");
 	return 0;
 }

@@ -51,7 +51,8 @@ static void stop_now(int sig)
 		kill(pid, SIGKILL);
 }
 
-int forward_signals(volatile pid_t *target, unsigned stop_timeout)
+int forward_signals(volatile pid_t *target, unsigned stop_timeout,
+		    struct err *e)
 {
 	struct sigaction sa;
 
@@ -63,9 +64,12 @@ int forward_signals(volatile pid_t *target, unsigned stop_timeout)
 	sa.sa_handler = relay;
 	for (int i = 0; forwarded_signals[i]; i++)
 		if (sigaction(forwarded_signals[i], &sa, NULL) == -1)
-			return -1;
+			return fail(e, "sigaction",
+				    strsignal(forwarded_signals[i]));
 	sa.sa_handler = stop_now;
-	return sigaction(SIGALRM, &sa, NULL);
+	if (sigaction(SIGALRM, &sa, NULL) == -1)
+		return fail(e, "sigaction", "SIGALRM");
+	return 0;
 }
 
 void reset_signals(void)
@@ -86,7 +90,8 @@ static int status_of(int wstatus)
 	return WEXITSTATUS(wstatus);
 }
 
-int run_init(char *const argv[], int (*exec)(char *const argv[]), int report_fd)
+int run_init(char *const argv[], int (*exec)(char *const argv[]), int report_fd,
+	     struct err *e)
 {
 	static volatile pid_t command;
 	int wstatus;
@@ -94,7 +99,7 @@ int run_init(char *const argv[], int (*exec)(char *const argv[]), int report_fd)
 
 	command = fork();
 	if (command == -1)
-		return -1;
+		return fail(e, "fork", "--init");
 	if (command == 0) {
 		reset_signals();
 		_exit(exec(argv));
@@ -104,14 +109,14 @@ int run_init(char *const argv[], int (*exec)(char *const argv[]), int report_fd)
 	if (report_fd >= 0)
 		close(report_fd);
 	/* No stop timeout here: the runtime outside owns that decision. */
-	if (forward_signals(&command, 0) == -1)
+	if (forward_signals(&command, 0, e) == -1)
 		return -1;
 	for (;;) {
 		pid = waitpid(-1, &wstatus, 0);
 		if (pid == -1 && errno == EINTR)
 			continue;
-		if (pid == -1)
-			return -1; /* ECHILD: cannot happen before COMMAND ends */
+		if (pid == -1) /* ECHILD: cannot happen before COMMAND ends */
+			return fail(e, "waitpid", "--init");
 		if (pid == command)
 			return status_of(wstatus);
 		/* an orphan re-parented to us: reaped, nothing else to do */

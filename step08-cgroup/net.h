@@ -1,9 +1,11 @@
 /*
  * net.h - the rtnetlink helper of step05: a veth pair, an address, a route.
  *
- * Every function returns 0 (or a file descriptor) on success and -1 with
- * errno set on failure; an error reported by the kernel in a netlink answer
- * becomes errno. Nothing here prints or exits.
+ * Two layers. The nl_ and net_ calls behave like system calls: 0 (or a file
+ * descriptor) on success, -1 with errno set on failure; an error reported by
+ * the kernel in a netlink answer becomes errno. net_setup_host() and
+ * net_setup_container() build the container's network from them and fill
+ * a struct err (err.h). Nothing here prints or exits.
  *
  * A netlink socket talks to the network namespace it was created in, for its
  * whole life, whatever setns(2) the process does afterwards. Interface names
@@ -16,6 +18,8 @@
 
 #include <netinet/in.h>
 #include <sys/types.h>
+
+#include "err.h"
 
 /* Open a NETLINK_ROUTE socket (SOCK_CLOEXEC) bound to the caller's current
  * network namespace. Returns the fd or -1. */
@@ -62,5 +66,33 @@ int net_lock(void);
  * malformed input (missing or out-of-range prefix, octet > 255, fewer or
  * more than four octets, trailing characters). Nothing is written then. */
 int net_parse_cidr(const char *s, struct in_addr *addr, int *prefix);
+
+/* The addresses of a veth pair: eth0's ADDR/PREFIX in the container and
+ * the host end's GW, its default route. */
+struct net_addrs {
+	struct in_addr addr;
+	struct in_addr gw;
+	int prefix;
+};
+
+/*
+ * The host side of --net veth, run by the parent once the child exists
+ * (its network namespace is made by clone). Under the allocation lock, so
+ * that two containers started at once get different subnets: pick a free
+ * /30 (or, with PREFIX > 0, check that IP/PREFIX is free), create the pair
+ * with eth0 directly in CHILD's namespace, address and bring up the host
+ * end, nsw<CHILD>. A receives the container's addresses.
+ */
+int net_setup_host(pid_t child, struct in_addr ip, int prefix,
+		   struct net_addrs *a, struct err *e);
+
+/*
+ * The container's side, run by the child in its new network namespace: lo
+ * up, and with VETH eth0 addressed with A, up, and a default route via the
+ * host end. The link must be up before the route: the kernel adds the
+ * connected route of eth0's subnet only then, and the gateway must be
+ * reachable.
+ */
+int net_setup_container(int veth, const struct net_addrs *a, struct err *e);
 
 #endif
