@@ -303,10 +303,14 @@ BEGIN {
 	split("exit err errx verr verrx", t, " ")
 	for (i in t)
 		exits[t[i]] = 1
-	split("msg report printf fprintf vprintf vfprintf dprintf puts fputs " \
-	      "putchar fputc perror psignal warn warnx vwarn vwarnx", t, " ")
+	split("msg report printf vprintf puts putchar perror psignal warn " \
+	      "warnx vwarn vwarnx", t, " ")
 	for (i in t)
 		prints[t[i]] = 1
+	# These print when their stream is stdout or stderr.
+	split("fprintf vfprintf fputs fputc putc fwrite", t, " ")
+	for (i in t)
+		streams[t[i]] = 1
 	# System calls (their libc wrappers) that return -1 on failure.
 	split("open openat close read write mount umount umount2 pivot_root " \
 	      "chdir fchdir chroot mkdir mkdirat rmdir unlink unlinkat symlink " \
@@ -475,14 +479,23 @@ function check_call(n, col, id, pcol) {
 		if (fn[n] != "write_all")
 			fail(n, "write", id "() outside write_all(): a short write would go unnoticed")
 	} else if (id in exits) {
-		if (fn[n] != "main")
-			fail(n, "exit", id "() in " fn[n] "(): only main() ends the program")
+		if (!(fn[n] in top))
+			fail(n, "exit", id "() in " fn[n] "(), a helper: only main() ends the program")
 	} else if (id ~ /^str(n?cmp|n?casecmp|str)$/) {
 		call_args(n, col)
 		if (args ~ /(\.|->)[ \t]*(call|obj|hint)([^A-Za-z0-9_]|$)/)
 			fail(n, "decide", id "() on a struct err field: the helper that knows sets the hint, or returns a distinct value")
-	} else if (id in prints) {
-		if (!(fn[n] in printer) && !(basename(file) == "err.c" && fn[n] == "report"))
+	} else if (id in prints || id in streams || id == "dprintf") {
+		if (id in streams) {
+			call_args(n, col)
+			if (args !~ /(^|[^A-Za-z0-9_])std(out|err)([^A-Za-z0-9_]|$)/)
+				return
+		} else if (id == "dprintf") {
+			call_args(n, col)
+			if (args !~ /^\([ \t]*([12]|STD(OUT|ERR)_FILENO)[ \t]*,/)
+				return
+		}
+		if (!(fn[n] in top) && !(basename(file) == "err.c" && fn[n] == "report"))
 			fail(n, "print", id "() in " fn[n] "(), a helper: helpers say what failed in a struct err")
 	}
 	if (id == "fopen") {
@@ -503,6 +516,45 @@ function check_call(n, col, id, pcol) {
 		call_args(n, col)
 		if (after ~ /^[ \t]*<[ \t]*0([^0-9.x]|$)/)
 			fail(n, "cmp", id "() < 0: a system call fails with -1, test == -1")
+	}
+}
+# The top level, which may print and exit: main(), usage(), the functions
+# main() ends with (return F(...) in main), and the child'\''s entry points:
+# the function clone(2) starts, the one whose result a child passes to
+# _exit(2). Everything else is a helper.
+function top_level(   n, col, id, s, stmt, l) {
+	split("", top)
+	top["main"] = top["usage"] = 1
+	for (n = 1; n <= nl; n++) {
+		if (fn[n] == "")
+			continue
+		s = code[n]
+		if ((col = index(s, "clone(")) && substr(s, col - 1, 1) !~ /[A-Za-z0-9_]/) {
+			call_args(n, col + 5)
+			if (match(args, /^\([ \t]*[A-Za-z_][A-Za-z0-9_]*[ \t]*,/)) {
+				id = substr(args, RSTART + 1, RLENGTH - 2)
+				gsub(/[ \t]/, "", id)
+				top[id] = 1
+			}
+		}
+		if (match(s, /(^|[^A-Za-z0-9_])_exit[ \t]*\([ \t]*[A-Za-z_][A-Za-z0-9_]*[ \t]*\(/)) {
+			id = substr(s, RSTART, RLENGTH - 1)
+			sub(/.*\(/, "", id)
+			gsub(/[ \t]/, "", id)
+			top[id] = 1
+		}
+		if (fn[n] == "main" && match(s, /(^|[^A-Za-z0-9_])return([^A-Za-z0-9_]|$)/)) {
+			stmt = substr(s, RSTART)
+			for (l = n + 1; stmt !~ /;/ && l <= nl; l++)
+				stmt = stmt " " code[l]
+			sub(/;.*/, "", stmt)
+			while (match(stmt, /[A-Za-z_][A-Za-z0-9_]*[ \t]*\(/)) {
+				id = substr(stmt, RSTART, RLENGTH - 1)
+				gsub(/[ \t]/, "", id)
+				top[id] = 1
+				stmt = substr(stmt, RSTART + RLENGTH)
+			}
+		}
 	}
 }
 function check_file(   n, s, rest, off, id, col, m, r, why, t) {
@@ -532,20 +584,7 @@ function check_file(   n, s, rest, off, id, col, m, r, why, t) {
 			allow[t, r] = n
 		}
 	}
-	# Who may print: main(), usage() and the child'\''s entry point, the
-	# function that clone(2) starts.
-	split("", printer)
-	printer["main"] = printer["usage"] = 1
-	for (n = 1; n <= nl; n++)
-		if (fn[n] != "" && (col = index(code[n], "clone(")) &&
-		    substr(code[n], col - 1, 1) !~ /[A-Za-z0-9_]/) {
-			call_args(n, col + 5)
-			if (match(args, /^\([ \t]*[A-Za-z_][A-Za-z0-9_]*/)) {
-				id = substr(args, RSTART + 1, RLENGTH - 1)
-				gsub(/[ \t]/, "", id)
-				printer[id] = 1
-			}
-		}
+	top_level()
 	for (n = 1; n <= nl; n++) {
 		if (fn[n] == "" || pp[n])
 			continue
@@ -612,8 +651,8 @@ hint() {
 	snprintf) echo "n = snprintf(buf, size, ...); if (n < 0 || (size_t)n >= size) return fail_errno(e, ENAMETOOLONG, ...); where a cut is harmless, say so: /* allow-snprintf: why */" ;;
 	write) echo "every write goes through write_all(), which carries on after a short write or EINTR" ;;
 	syscall) echo "raw system calls live in the step's syscalls.h, as sys_NAME() around syscall(SYS_NAME, ...)" ;;
-	exit) echo "helpers return -1 and fill a struct err; main() alone decides the exit status (a child after clone(2) or fork(2) uses _exit)" ;;
-	print) echo "a helper returns -1 with its struct err filled in; main(), usage() and the child's entry point (the function clone(2) starts) print, with report(); trace() is for -v" ;;
+	exit) echo "helpers return -1 and fill a struct err; the top level (see print) decides the exit status; a child after clone(2) or fork(2) leaves with _exit()" ;;
+	print) echo "a helper returns -1 with its struct err filled in; the top level prints, with report(): main(), usage(), the functions main() ends with (return F(...)), the child's entry point (the function clone(2) starts, or whose result goes to _exit); trace() is for -v; a real exception says why: /* allow-print: why */" ;;
 	decide) echo "no decision is taken by comparing what a message says: the helper that knows attaches the hint, or returns a value the caller can test" ;;
 	cmp) echo "a system call reports failure as -1: test == -1" ;;
 	label) echo "one label per function, out:, where its resources are released" ;;
@@ -1027,9 +1066,7 @@ self_test() {
 		run "$tmp/out2"
 		expect "allowlisted as the failure says, it passes" "$base" \
 			"!FAIL $2/$3 " "$tmp/out2"
-		awk '/^\treturn -1;$/ && !done { print "\treturn -3;"; done = 1; next } 1' \
-			"$f" >"$tmp/f"
-		cat "$tmp/f" >"$f"
+		echo "/* a fix made in $1 and not copied forward */" >>"$f"
 		run "$tmp/out3"
 		expect "a second change to an allowlisted file fails" 1 \
 			"FAIL $2/$3: its allowlisted difference from $1/$3 changed" "$tmp/out3"
@@ -1140,13 +1177,37 @@ static int child(void *arg)
 	return 0;
 }
 
+static int give_up(struct err *e)
+{
+	report(e);
+	return 125;
+}
+
+static int exec_it(char **argv)
+{
+	execvp(argv[0], argv);
+	perror(argv[0]);
+	return 127;
+}
+
+static int records(FILE *f, int fd)
+{
+	fprintf(f, "pid=%d\\n", 1);
+	fprintf(stderr, "oops\\n"); /* want print */
+	dprintf(fd, "pid=%d\\n", 1);
+	dprintf(STDERR_FILENO, "oops\\n"); /* want print */
+	if (fork() == 0)
+		_exit(exec_it(NULL));
+	return 0;
+}
+
 int main(void)
 {
 	static char stack[4096];
 
 	msg("main may print");
 	if (clone(child, stack + sizeof(stack), SIGCHLD, NULL) == -1)
-		exit(1);
+		return give_up(NULL);
 	exit(0);
 }
 EOC
