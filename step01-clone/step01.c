@@ -24,30 +24,22 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "err.h"
+#include "proc.h"
 
 #define PROG	   "step01"
 #define STACK_SIZE (1024 * 1024)
 
 const char prog[] = PROG;
-
-/* Exit statuses of `docker run`, which every step follows. */
-enum {
-	EXIT_RUNTIME = 125,	/* the runtime failed before COMMAND ran */
-	EXIT_CANNOT_EXEC = 126, /* COMMAND exists but cannot be executed */
-	EXIT_NOT_FOUND = 127,	/* COMMAND was not found */
-};
 
 struct config {
 	char **argv; /* COMMAND and its arguments */
@@ -73,25 +65,27 @@ static void usage(FILE *out)
 		"not found.\n");
 }
 
-/* A usage error: CALL and the option OPT, and a hint that ends with a
+/* An option getopt refused (C is ':' or '?'): a usage error, with a
  * pointer to --help. */
-static int usage_error(struct err *e, const char *call, const char *opt,
-		       const char *hint)
+static int bad_option(int c, char **argv, struct err *e)
 {
-	char quoted[64];
+	char opt[64];
 
-	/* A cut option name still says which one it was. */
-	snprintf(quoted, sizeof(quoted), "'%s'", opt);
-	fail_errno(e, 0, call, quoted);
-	e->hint = hint;
+	/* optopt names a short option, even inside "-qZ"; quoted, a cut
+	 * option name still says which one it was. */
+	if (c == '?' && optopt)
+		snprintf(opt, sizeof(opt), "'-%c'", optopt);
+	else
+		snprintf(opt, sizeof(opt), "'%s'", argv[optind - 1]);
+	fail_errno(e, 0, c == ':' ? "option" : "unknown option", opt);
+	e->hint = c == ':' ? "needs an argument (try '" PROG " --help')"
+			   : "try '" PROG " --help'";
 	return -1;
 }
 
 /* One option: 0 to go on, 1 after --help, -1 on a usage error. */
-static int set_option(struct config *cfg, int c, char **argv, struct err *e)
+static int set_option(struct config *cfg, int c)
 {
-	char opt[3] = {'-', (char)optopt, '\0'};
-
 	switch (c) {
 	case 'h':
 		usage(stdout);
@@ -102,15 +96,8 @@ static int set_option(struct config *cfg, int c, char **argv, struct err *e)
 	case 'v':
 		verbose = 1;
 		return 0;
-	case ':':
-		return usage_error(e, "option", argv[optind - 1],
-				   "needs an argument (try '" PROG " --help')");
-	default:
-		/* optopt names a short option, even inside "-qZ" */
-		return usage_error(e, "unknown option",
-				   optopt ? opt : argv[optind - 1],
-				   "try '" PROG " --help'");
 	}
+	return 0;
 }
 
 /* Returns 0 to run, 1 after --help, -1 on a usage error (E says which). */
@@ -130,62 +117,10 @@ static int parse_args(int argc, char **argv, struct config *cfg, struct err *e)
 	opterr = 0;
 	while (rc == 0 &&
 	       (c = getopt_long(argc, argv, "+:hqv", longopts, NULL)) != -1)
-		rc = set_option(cfg, c, argv, e);
+		rc = c == ':' || c == '?' ? bad_option(c, argv, e)
+					  : set_option(cfg, c);
 	cfg->argv = optind < argc ? argv + optind : default_argv;
 	return rc;
-}
-
-/*
- * The child's stack. clone(2) does not allocate one: the caller passes a
- * pointer to the *top* of a memory area, because stacks grow down. The lowest
- * page is made inaccessible so that an overflow faults instead of silently
- * writing over whatever lies below.
- */
-static void *stack_alloc(size_t size)
-{
-	long page = sysconf(_SC_PAGESIZE);
-	char *base;
-
-	/* step01 { mmap SIZE bytes PROT_READ|PROT_WRITE, MAP_PRIVATE|
-	 * MAP_ANONYMOUS|MAP_STACK; mprotect the lowest page PROT_NONE (a guard
-	 * page: an overflow faults); return the TOP, base + size. On failure
-	 * return NULL with errno set (munmap first if mprotect failed). */
-	base = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (base == MAP_FAILED)
-		return NULL;
-	if (mprotect(base, page, PROT_NONE) == -1) {
-		int saved = errno;
-
-		munmap(base, size);
-		errno = saved;
-		return NULL;
-	}
-	/* mmap returns page-aligned memory, so the top is 16-byte aligned as
-	 * the x86-64 and arm64 ABIs require. */
-	return base + size;
-	/* } step01, skeleton: return NULL; */
-}
-
-/* Map an execve errno to Docker's exit status. */
-static int exec_status(int err)
-{
-	/* step01 { ENOENT or ENOTDIR: not found (127); anything else: cannot
-	 * execute (126) */
-	return err == ENOENT || err == ENOTDIR ? EXIT_NOT_FOUND
-					       : EXIT_CANNOT_EXEC;
-	/* } step01, skeleton: return EXIT_RUNTIME; */
-}
-
-/*
- * Is the runtime gone? It holds its end of the sync pipe open for as long
- * as the container runs, so once it has exited poll(2) reports a hang-up.
- */
-static int runtime_gone(int fd)
-{
-	struct pollfd pfd = {fd, POLLIN, 0};
-
-	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP);
 }
 
 /*
@@ -272,29 +207,6 @@ static pid_t start_child(struct config *cfg, int *go_fd, struct err *e)
 	close(fds[0]);
 	*go_fd = fds[1];
 	return pid;
-}
-
-/* Wait for the child and turn its wait status into our exit status; -1
- * with E filled if waitpid fails. */
-static int wait_child(pid_t pid, struct err *e)
-{
-	char obj[16];
-	int status;
-
-	/* step01 { waitpid(2) for PID, again on EINTR (any other error:
-	 * fail(E, "waitpid", PID as text)); then Docker's status: 128 + N if
-	 * it was killed by signal N (WIFSIGNALED, WTERMSIG), else
-	 * WEXITSTATUS */
-	while (waitpid(pid, &status, 0) == -1) {
-		if (errno != EINTR) {
-			snprintf(obj, sizeof(obj), "%d", (int)pid); /* fits */
-			return fail(e, "waitpid", obj);
-		}
-	}
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
-	/* } step01, skeleton: return fail_errno(e, ENOSYS, "waitpid", ""); */
 }
 
 int main(int argc, char **argv)

@@ -23,19 +23,18 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "err.h"
+#include "ns.h"
+#include "proc.h"
 #include "rootfs.h"
 #include "syscalls.h"
 
@@ -46,39 +45,11 @@
 
 const char prog[] = PROG;
 
-/*
- * Every namespace type: its clone(2) flag and its file in /proc/PID/ns
- * (namespaces(7)), in the order `ls /proc/PID/ns` lists them. The flags
- * of clone, its trace and its error message are spelled from this table.
- */
-static const struct ns_type {
-	int flag;
-	const char *flag_name;
-	const char *file;
-} ns_types[] = {
-    {CLONE_NEWCGROUP, "CLONE_NEWCGROUP", "cgroup"},
-    {CLONE_NEWIPC, "CLONE_NEWIPC", "ipc"},
-    {CLONE_NEWNS, "CLONE_NEWNS", "mnt"},
-    {CLONE_NEWNET, "CLONE_NEWNET", "net"},
-    {CLONE_NEWPID, "CLONE_NEWPID", "pid"},
-    {CLONE_NEWTIME, "CLONE_NEWTIME", "time"},
-    {CLONE_NEWUSER, "CLONE_NEWUSER", "user"},
-    {CLONE_NEWUTS, "CLONE_NEWUTS", "uts"},
-};
-#define NS_NAMES_MAX 192 /* every flag_name, joined by " | " */
-
 /* The namespaces this step creates. */
 /* step04 { add CLONE_NEWUTS (a hostname of its own) and CLONE_NEWIPC (IPC
  * objects of its own) */
 #define CLONE_FLAGS (CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS)
 /* } step04, skeleton: #define CLONE_FLAGS (CLONE_NEWNS | CLONE_NEWPID) */
-
-/* Exit statuses of `docker run`, which every step follows. */
-enum {
-	EXIT_RUNTIME = 125,	/* the runtime failed before COMMAND ran */
-	EXIT_CANNOT_EXEC = 126, /* COMMAND exists but cannot be executed */
-	EXIT_NOT_FOUND = 127,	/* COMMAND was not found */
-};
 
 struct config {
 	char **argv; /* COMMAND and its arguments */
@@ -115,17 +86,21 @@ static void usage(FILE *out)
 		"not found.\n");
 }
 
-/* A usage error: CALL and the option OPT, and a hint that ends with a
+/* An option getopt refused (C is ':' or '?'): a usage error, with a
  * pointer to --help. */
-static int usage_error(struct err *e, const char *call, const char *opt,
-		       const char *hint)
+static int bad_option(int c, char **argv, struct err *e)
 {
-	char quoted[64];
+	char opt[64];
 
-	/* A cut option name still says which one it was. */
-	snprintf(quoted, sizeof(quoted), "'%s'", opt);
-	fail_errno(e, 0, call, quoted);
-	e->hint = hint;
+	/* optopt names a short option, even inside "-qZ"; quoted, a cut
+	 * option name still says which one it was. */
+	if (c == '?' && optopt)
+		snprintf(opt, sizeof(opt), "'-%c'", optopt);
+	else
+		snprintf(opt, sizeof(opt), "'%s'", argv[optind - 1]);
+	fail_errno(e, 0, c == ':' ? "option" : "unknown option", opt);
+	e->hint = c == ':' ? "needs an argument (try '" PROG " --help')"
+			   : "try '" PROG " --help'";
 	return -1;
 }
 
@@ -159,10 +134,8 @@ static int check_hostname(const char *name, struct err *e)
 }
 
 /* One option: 0 to go on, 1 after --help, -1 on a usage error. */
-static int set_option(struct config *cfg, int c, char **argv, struct err *e)
+static int set_option(struct config *cfg, int c, struct err *e)
 {
-	char opt[3] = {'-', (char)optopt, '\0'};
-
 	switch (c) {
 	case 'h':
 		usage(stdout);
@@ -179,15 +152,8 @@ static int set_option(struct config *cfg, int c, char **argv, struct err *e)
 	case OPT_HOSTNAME:
 		cfg->hostname = optarg;
 		return check_hostname(optarg, e);
-	case ':':
-		return usage_error(e, "option", argv[optind - 1],
-				   "needs an argument (try '" PROG " --help')");
-	default:
-		/* optopt names a short option, even inside "-qZ" */
-		return usage_error(e, "unknown option",
-				   optopt ? opt : argv[optind - 1],
-				   "try '" PROG " --help'");
 	}
+	return 0;
 }
 
 /* Returns 0 to run, 1 after --help, -1 on a usage error (E says which). */
@@ -209,58 +175,14 @@ static int parse_args(int argc, char **argv, struct config *cfg, struct err *e)
 	opterr = 0;
 	while (rc == 0 &&
 	       (c = getopt_long(argc, argv, "+:hqr:v", longopts, NULL)) != -1)
-		rc = set_option(cfg, c, argv, e);
+		rc = c == ':' || c == '?' ? bad_option(c, argv, e)
+					  : set_option(cfg, c, e);
 	if (rc != 0)
 		return rc;
 	cfg->argv = optind < argc ? argv + optind : default_argv;
 	if (!cfg->hostname)
 		cfg->hostname = "container";
 	return resolve_rootfs(cfg->rootfs_arg, cfg->rootfs, e);
-}
-
-/*
- * The child's stack. clone(2) does not allocate one: the caller passes a
- * pointer to the *top* of a memory area, because stacks grow down. The lowest
- * page is made inaccessible so that an overflow faults instead of silently
- * writing over whatever lies below.
- */
-static void *stack_alloc(size_t size)
-{
-	long page = sysconf(_SC_PAGESIZE);
-	char *base;
-
-	base = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (base == MAP_FAILED)
-		return NULL;
-	if (mprotect(base, page, PROT_NONE) == -1) {
-		int saved = errno;
-
-		munmap(base, size);
-		errno = saved;
-		return NULL;
-	}
-	/* mmap returns page-aligned memory, so the top is 16-byte aligned as
-	 * the x86-64 and arm64 ABIs require. */
-	return base + size;
-}
-
-/* Map an execve errno to Docker's exit status. */
-static int exec_status(int err)
-{
-	return err == ENOENT || err == ENOTDIR ? EXIT_NOT_FOUND
-					       : EXIT_CANNOT_EXEC;
-}
-
-/*
- * Is the runtime gone? It holds its end of the sync pipe open for as long
- * as the container runs, so once it has exited poll(2) reports a hang-up.
- */
-static int runtime_gone(int fd)
-{
-	struct pollfd pfd = {fd, POLLIN, 0};
-
-	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP);
 }
 
 /*
@@ -338,24 +260,6 @@ static int child_main(void *arg)
 	return exec_status(e.errnum);
 }
 
-/* FLAGS as "CLONE_NEWPID | CLONE_NEWNS", in the order of ns_types. */
-static void flag_names(int flags, char *buf, size_t size)
-{
-	size_t n = 0;
-	int k;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < ARRAY_SIZE(ns_types); i++) {
-		if (!(flags & ns_types[i].flag))
-			continue;
-		k = snprintf(buf + n, size - n, "%s%s", n ? " | " : "",
-			     ns_types[i].flag_name);
-		if (k < 0 || (size_t)k >= size - n)
-			return; /* cut: it only names the flags */
-		n += (size_t)k;
-	}
-}
-
 /* Fill E for a failed clone of the namespaces NAMES (NULL: no stack). */
 static int clone_failed(struct err *e, const char *names)
 {
@@ -385,7 +289,7 @@ static pid_t start_child(struct config *cfg, int *go_fd, struct err *e)
 	 * CLONE_NEWPID: the child is PID 1 of a new PID namespace.
 	 * CLONE_NEWNS: it starts with a copy of our mount table.
 	 * CLONE_NEWUTS, CLONE_NEWIPC: its own hostname and IPC objects. */
-	flag_names(CLONE_FLAGS, names, sizeof(names));
+	ns_flag_names(CLONE_FLAGS, names, sizeof(names));
 	pid = stack ? clone(child_main, stack, CLONE_FLAGS | SIGCHLD, cfg) : -1;
 	if (pid == -1)
 		clone_failed(e, stack ? names : NULL);
@@ -398,55 +302,6 @@ static pid_t start_child(struct config *cfg, int *go_fd, struct err *e)
 	close(fds[0]);
 	*go_fd = fds[1];
 	return pid;
-}
-
-/* Wait for the child and turn its wait status into our exit status; -1
- * with E filled if waitpid fails. */
-static int wait_child(pid_t pid, struct err *e)
-{
-	char obj[16];
-	int status;
-
-	while (waitpid(pid, &status, 0) == -1) {
-		if (errno != EINTR) {
-			snprintf(obj, sizeof(obj), "%d", (int)pid); /* fits */
-			return fail(e, "waitpid", obj);
-		}
-	}
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
-}
-
-/*
- * Each namespace a process belongs to is a file in /proc/PID/ns; two
- * processes share a namespace when those files have the same inode number.
- * This prints the table `ls -l /proc/self/ns /proc/PID/ns` would show.
- */
-static unsigned long ns_inode(const char *pid, const char *ns)
-{
-	char path[64];
-	struct stat st;
-
-	if (snprintf(path, sizeof(path), "/proc/%s/ns/%s", pid, ns) >=
-	    (int)sizeof(path))
-		return 0;
-	return stat(path, &st) == 0 ? (unsigned long)st.st_ino : 0;
-}
-
-static void print_ns_table(pid_t child)
-{
-	char pid[16];
-
-	snprintf(pid, sizeof(pid), "%d", (int)child); /* an int fits */
-	msg("%-9s %-12s %-12s", "namespace", "host", "container");
-	for (size_t i = 0; i < ARRAY_SIZE(ns_types); i++) {
-		unsigned long host = ns_inode("self", ns_types[i].file);
-		unsigned long cont = ns_inode(pid, ns_types[i].file);
-
-		msg("%-9s %-12lu %-12lu %s", ns_types[i].file, host, cont,
-		    host == cont ? "same" : "NEW");
-	}
 }
 
 int main(int argc, char **argv)

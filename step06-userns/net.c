@@ -23,9 +23,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -632,4 +634,44 @@ int net_setup_container(int veth, const struct net_addrs *a, struct err *e)
 out:
 	close(nl);
 	return rc;
+}
+
+int net_parse_mode(const char *arg, enum net_mode *mode, long *pid,
+		   struct err *e)
+{
+	static const char *const names[] = {"veth", "none", "host"};
+	char *end;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(arg, names[i]) == 0) {
+			*mode = (enum net_mode)i;
+			return 0;
+		}
+	}
+	fail_errno(e, 0, "--net", arg);
+	if (strncmp(arg, "container:", 10) != 0) {
+		e->hint = "not veth, none, host or container:PID";
+		return -1;
+	}
+	errno = 0;
+	*pid = strtol(arg + 10, &end, 10);
+	if (errno || end == arg + 10 || *end || *pid <= 0 || *pid > INT_MAX) {
+		e->hint = "what follows container: is not a process ID";
+		return -1;
+	}
+	*mode = NET_CONTAINER;
+	return 0;
+}
+
+int net_open_ns(long pid, int *fd, unsigned long *ino, struct err *e)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%ld/ns/net", pid); /* fits */
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd == -1 || fstat(*fd, &st) == -1)
+		return fail(e, "open", path);
+	*ino = (unsigned long)st.st_ino;
+	return 0;
 }

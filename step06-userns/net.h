@@ -67,6 +67,18 @@ int net_lock(void);
  * more than four octets, trailing characters). Nothing is written then. */
 int net_parse_cidr(const char *s, struct in_addr *addr, int *prefix);
 
+/* Docker's network modes: --net veth (the default), none, host or
+ * container:PID. */
+enum net_mode { NET_VETH, NET_NONE, NET_HOST, NET_CONTAINER };
+
+/* --net ARG into *MODE, and *PID for container:PID. */
+int net_parse_mode(const char *arg, enum net_mode *mode, long *pid,
+		   struct err *e);
+
+/* --net container:PID: open /proc/PID/ns/net now, while the process exists,
+ * into *FD (the child joins it with setns(2)), and its inode into *INO. */
+int net_open_ns(long pid, int *fd, unsigned long *ino, struct err *e);
+
 /* The addresses of a veth pair: eth0's ADDR/PREFIX in the container and
  * the host end's GW, its default route. */
 struct net_addrs {

@@ -34,13 +34,11 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -48,6 +46,8 @@
 
 #include "err.h"
 #include "net.h"
+#include "ns.h"
+#include "proc.h"
 #include "rootfs.h"
 #include "syscalls.h"
 #include "userns.h"
@@ -59,27 +59,6 @@
 
 const char prog[] = PROG;
 
-/*
- * Every namespace type: its clone(2) flag and its file in /proc/PID/ns
- * (namespaces(7)), in the order `ls /proc/PID/ns` lists them. The flags
- * of clone, its trace and its error message are spelled from this table.
- */
-static const struct ns_type {
-	int flag;
-	const char *flag_name;
-	const char *file;
-} ns_types[] = {
-    {CLONE_NEWCGROUP, "CLONE_NEWCGROUP", "cgroup"},
-    {CLONE_NEWIPC, "CLONE_NEWIPC", "ipc"},
-    {CLONE_NEWNS, "CLONE_NEWNS", "mnt"},
-    {CLONE_NEWNET, "CLONE_NEWNET", "net"},
-    {CLONE_NEWPID, "CLONE_NEWPID", "pid"},
-    {CLONE_NEWTIME, "CLONE_NEWTIME", "time"},
-    {CLONE_NEWUSER, "CLONE_NEWUSER", "user"},
-    {CLONE_NEWUTS, "CLONE_NEWUTS", "uts"},
-};
-#define NS_NAMES_MAX 192 /* every flag_name, joined by " | " */
-
 /* The namespaces this step creates; CLONE_NEWNET depends on --net. */
 /* step06 { add CLONE_NEWUSER: a user namespace, which owns the others */
 #define CLONE_FLAGS                                                            \
@@ -90,16 +69,6 @@ static const struct ns_type {
  *	(CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | \
  *	 CLONE_NEWUTS)
  */
-
-/* Docker's network modes. */
-enum net_mode { NET_VETH, NET_NONE, NET_HOST, NET_CONTAINER };
-
-/* Exit statuses of `docker run`, which every step follows. */
-enum {
-	EXIT_RUNTIME = 125,	/* the runtime failed before COMMAND ran */
-	EXIT_CANNOT_EXEC = 126, /* COMMAND exists but cannot be executed */
-	EXIT_NOT_FOUND = 127,	/* COMMAND was not found */
-};
 
 struct config {
 	char **argv; /* COMMAND and its arguments */
@@ -165,17 +134,21 @@ static void usage(FILE *out)
 	    "not found.\n");
 }
 
-/* A usage error: CALL and the option OPT, and a hint that ends with a
+/* An option getopt refused (C is ':' or '?'): a usage error, with a
  * pointer to --help. */
-static int usage_error(struct err *e, const char *call, const char *opt,
-		       const char *hint)
+static int bad_option(int c, char **argv, struct err *e)
 {
-	char quoted[64];
+	char opt[64];
 
-	/* A cut option name still says which one it was. */
-	snprintf(quoted, sizeof(quoted), "'%s'", opt);
-	fail_errno(e, 0, call, quoted);
-	e->hint = hint;
+	/* optopt names a short option, even inside "-qZ"; quoted, a cut
+	 * option name still says which one it was. */
+	if (c == '?' && optopt)
+		snprintf(opt, sizeof(opt), "'-%c'", optopt);
+	else
+		snprintf(opt, sizeof(opt), "'%s'", argv[optind - 1]);
+	fail_errno(e, 0, c == ':' ? "option" : "unknown option", opt);
+	e->hint = c == ':' ? "needs an argument (try '" PROG " --help')"
+			   : "try '" PROG " --help'";
 	return -1;
 }
 
@@ -204,55 +177,9 @@ static int check_hostname(const char *name, struct err *e)
 	return e->hint ? -1 : 0;
 }
 
-/* --net MODE: veth, none, host or container:PID. */
-static int parse_net(const char *mode, struct config *cfg, struct err *e)
-{
-	static const char *const names[] = {"veth", "none", "host"};
-	char *end;
-
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		if (strcmp(mode, names[i]) == 0) {
-			cfg->net = (enum net_mode)i;
-			return 0;
-		}
-	}
-	fail_errno(e, 0, "--net", mode);
-	if (strncmp(mode, "container:", 10) != 0) {
-		e->hint = "not veth, none, host or container:PID";
-		return -1;
-	}
-	errno = 0;
-	cfg->net_pid = strtol(mode + 10, &end, 10);
-	if (errno || end == mode + 10 || *end || cfg->net_pid <= 0 ||
-	    cfg->net_pid > INT_MAX) {
-		e->hint = "what follows container: is not a process ID";
-		return -1;
-	}
-	cfg->net = NET_CONTAINER;
-	return 0;
-}
-
-/* --net container:PID: open the namespace file now, while the process
- * exists, and keep the descriptor: the child joins it with setns(2). */
-static int open_net_ns(struct config *cfg, struct err *e)
-{
-	char path[64];
-	struct stat st;
-
-	/* an int fits */
-	snprintf(path, sizeof(path), "/proc/%ld/ns/net", cfg->net_pid);
-	cfg->net_fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (cfg->net_fd == -1 || fstat(cfg->net_fd, &st) == -1)
-		return fail(e, "open", path);
-	cfg->net_ino = (unsigned long)st.st_ino;
-	return 0;
-}
-
 /* One option: 0 to go on, 1 after --help, -1 on a usage error. */
-static int set_option(struct config *cfg, int c, char **argv, struct err *e)
+static int set_option(struct config *cfg, int c, struct err *e)
 {
-	char opt[3] = {'-', (char)optopt, '\0'};
-
 	switch (c) {
 	case 'h':
 		usage(stdout);
@@ -270,7 +197,7 @@ static int set_option(struct config *cfg, int c, char **argv, struct err *e)
 		cfg->hostname = optarg;
 		return check_hostname(optarg, e);
 	case OPT_NET:
-		return parse_net(optarg, cfg, e);
+		return net_parse_mode(optarg, &cfg->net, &cfg->net_pid, e);
 	case OPT_IP:
 		if (net_parse_cidr(optarg, &cfg->ip, &cfg->ip_prefix) == 0)
 			return 0;
@@ -282,15 +209,8 @@ static int set_option(struct config *cfg, int c, char **argv, struct err *e)
 		return parse_map("--uid-map", optarg, cfg->uid_map, e);
 	case OPT_GID_MAP:
 		return parse_map("--gid-map", optarg, cfg->gid_map, e);
-	case ':':
-		return usage_error(e, "option", argv[optind - 1],
-				   "needs an argument (try '" PROG " --help')");
-	default:
-		/* optopt names a short option, even inside "-qZ" */
-		return usage_error(e, "unknown option",
-				   optopt ? opt : argv[optind - 1],
-				   "try '" PROG " --help'");
 	}
+	return 0;
 }
 
 /* What the options mean together, once all are read. */
@@ -298,7 +218,8 @@ static int check_options(struct config *cfg, struct err *e)
 {
 	if (!cfg->hostname)
 		cfg->hostname = "container";
-	if (cfg->net == NET_CONTAINER && open_net_ns(cfg, e) == -1)
+	if (cfg->net == NET_CONTAINER &&
+	    net_open_ns(cfg->net_pid, &cfg->net_fd, &cfg->net_ino, e) == -1)
 		return -1;
 	/* step06 { default_map() the uid map (geteuid) and the gid map
 	 * (getegid) not given as options */
@@ -349,56 +270,12 @@ static int parse_args(int argc, char **argv, struct config *cfg, struct err *e)
 	cfg->net = cfg->rootless ? NET_NONE : NET_VETH;
 	while (rc == 0 &&
 	       (c = getopt_long(argc, argv, "+:hqr:v", longopts, NULL)) != -1)
-		rc = set_option(cfg, c, argv, e);
+		rc = c == ':' || c == '?' ? bad_option(c, argv, e)
+					  : set_option(cfg, c, e);
 	if (rc != 0)
 		return rc;
 	cfg->argv = optind < argc ? argv + optind : default_argv;
 	return check_options(cfg, e);
-}
-
-/*
- * The child's stack. clone(2) does not allocate one: the caller passes a
- * pointer to the *top* of a memory area, because stacks grow down. The lowest
- * page is made inaccessible so that an overflow faults instead of silently
- * writing over whatever lies below.
- */
-static void *stack_alloc(size_t size)
-{
-	long page = sysconf(_SC_PAGESIZE);
-	char *base;
-
-	base = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (base == MAP_FAILED)
-		return NULL;
-	if (mprotect(base, page, PROT_NONE) == -1) {
-		int saved = errno;
-
-		munmap(base, size);
-		errno = saved;
-		return NULL;
-	}
-	/* mmap returns page-aligned memory, so the top is 16-byte aligned as
-	 * the x86-64 and arm64 ABIs require. */
-	return base + size;
-}
-
-/* Map an execve errno to Docker's exit status. */
-static int exec_status(int err)
-{
-	return err == ENOENT || err == ENOTDIR ? EXIT_NOT_FOUND
-					       : EXIT_CANNOT_EXEC;
-}
-
-/*
- * Is the runtime gone? It holds its end of the sync pipe open for as long
- * as the container runs, so once it has exited poll(2) reports a hang-up.
- */
-static int runtime_gone(int fd)
-{
-	struct pollfd pfd = {fd, POLLIN, 0};
-
-	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP);
 }
 
 /*
@@ -508,24 +385,6 @@ static int child_main(void *arg)
 	return exec_status(e.errnum);
 }
 
-/* FLAGS as "CLONE_NEWPID | CLONE_NEWNS", in the order of ns_types. */
-static void flag_names(int flags, char *buf, size_t size)
-{
-	size_t n = 0;
-	int k;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < ARRAY_SIZE(ns_types); i++) {
-		if (!(flags & ns_types[i].flag))
-			continue;
-		k = snprintf(buf + n, size - n, "%s%s", n ? " | " : "",
-			     ns_types[i].flag_name);
-		if (k < 0 || (size_t)k >= size - n)
-			return; /* cut: it only names the flags */
-		n += (size_t)k;
-	}
-}
-
 /* Fill E for a failed clone of the namespaces NAMES (NULL: no stack). */
 static int clone_failed(struct err *e, const char *names)
 {
@@ -561,7 +420,7 @@ static pid_t start_child(struct config *cfg, int *go_fd, struct err *e)
 
 	if (cfg->net == NET_HOST || cfg->net == NET_CONTAINER)
 		flags &= ~CLONE_NEWNET;
-	flag_names(flags, names, sizeof(names));
+	ns_flag_names(flags, names, sizeof(names));
 	pid = stack ? clone(child_main, stack, flags | SIGCHLD, cfg) : -1;
 	if (pid == -1)
 		clone_failed(e, stack ? names : NULL);
@@ -574,74 +433,6 @@ static pid_t start_child(struct config *cfg, int *go_fd, struct err *e)
 	close(fds[0]);
 	*go_fd = fds[1];
 	return pid;
-}
-
-/* Wait for the child and turn its wait status into our exit status; -1
- * with E filled if waitpid fails. */
-static int wait_child(pid_t pid, struct err *e)
-{
-	char obj[16];
-	int status;
-
-	while (waitpid(pid, &status, 0) == -1) {
-		if (errno != EINTR) {
-			snprintf(obj, sizeof(obj), "%d", (int)pid); /* fits */
-			return fail(e, "waitpid", obj);
-		}
-	}
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
-}
-
-/*
- * Each namespace a process belongs to is a file in /proc/PID/ns; two
- * processes share a namespace when those files have the same inode number.
- * This prints the table `ls -l /proc/self/ns /proc/PID/ns` would show.
- */
-static unsigned long ns_inode(const char *pid, const char *ns)
-{
-	char path[64];
-	struct stat st;
-
-	if (snprintf(path, sizeof(path), "/proc/%s/ns/%s", pid, ns) >=
-	    (int)sizeof(path))
-		return 0;
-	return stat(path, &st) == 0 ? (unsigned long)st.st_ino : 0;
-}
-
-static void print_ns_table(pid_t child, const struct config *cfg)
-{
-	char pid[16];
-
-	snprintf(pid, sizeof(pid), "%d", (int)child); /* an int fits */
-	msg("%-9s %-12s %-12s", "namespace", "host", "container");
-	for (size_t i = 0; i < ARRAY_SIZE(ns_types); i++) {
-		unsigned long host = ns_inode("self", ns_types[i].file);
-		unsigned long cont = ns_inode(pid, ns_types[i].file);
-		const char *state = host == cont ? "same" : "NEW";
-
-		/* We joined container:PID's namespace before clone. */
-		if (cfg->net == NET_CONTAINER &&
-		    ns_types[i].flag == CLONE_NEWNET) {
-			cont = cfg->net_ino;
-			state = "joined";
-		}
-		msg("%-9s %-12lu %-12lu %s", ns_types[i].file, host, cont,
-		    state);
-	}
-}
-
-/* Has the child died already? Then it said why itself: we only have to
- * reap it. WNOWAIT peeks without reaping. */
-static int child_dead(pid_t pid)
-{
-	siginfo_t si;
-
-	memset(&si, 0, sizeof(si));
-	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) ==
-		   0 &&
-	       si.si_pid == pid;
 }
 
 /* A failure E after clone: the child waits on the pipe; say what failed
@@ -699,7 +490,8 @@ int main(int argc, char **argv)
 	 * which would kill us before we report its status. */
 	signal(SIGPIPE, SIG_IGN);
 	if (verbose)
-		print_ns_table(pid, &cfg);
+		print_ns_table(pid, cfg.net == NET_CONTAINER ? CLONE_NEWNET : 0,
+			       cfg.net_ino);
 	if (write_maps(pid, cfg.uid_map, cfg.gid_map, cfg.rootless, &e) == -1 ||
 	    (cfg.net == NET_VETH &&
 	     net_setup_host(pid, cfg.ip, cfg.ip_prefix, &go.net, &e) == -1))

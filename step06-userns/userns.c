@@ -123,10 +123,9 @@ int write_maps(pid_t child, const char *uid_map, const char *gid_map,
  */
 int become_root(int rootless, struct err *e)
 {
-	/* step06 { setgroups(0, NULL) unless ROOTLESS (then it is denied);
+	/* step06 { drop the host's supplementary groups, setgroups(0, NULL),
+	 * unless ROOTLESS (setgroups is denied then: EPERM, and unneeded);
 	 * setresgid(0, 0, 0) and setresuid(0, 0, 0). Fill E */
-	/* Drop the host's supplementary groups; impossible (EPERM) and
-	 * unneeded when setgroups is denied. */
 	if (!rootless && setgroups(0, NULL) == -1)
 		return fail(e, "setgroups", "0");
 	trace("setresgid(0, 0, 0), setresuid(0, 0, 0)");

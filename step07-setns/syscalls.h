@@ -16,69 +16,9 @@
 
 #ifndef CLONE_NEWCGROUP /* linux/sched.h, Linux 4.6 */
 #define CLONE_NEWCGROUP 0x02000000
-#ifndef CLOSE_RANGE_CLOEXEC /* linux/close_range.h, Linux 5.11 */
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
-
-/*
- * close_range(2), Linux 5.9 (glibc 2.34 wraps it). With CLOSE_RANGE_CLOEXEC
- * it marks the descriptors FIRST to LAST close-on-exec instead of closing
- * them; before 5.11 (EINVAL) or 5.9 (ENOSYS) we do that with fcntl(2), up
- * to fd 1023.
- */
-static inline int sys_close_range(unsigned first, unsigned last, unsigned flags)
-{
-#ifdef SYS_close_range
-	if (syscall(SYS_close_range, first, last, flags) == 0)
-		return 0;
-#else
-	errno = ENOSYS;
-#endif
-	if (!(flags & CLOSE_RANGE_CLOEXEC) ||
-	    (errno != ENOSYS && errno != EINVAL))
-		return -1;
-	for (unsigned fd = first; fd <= last && fd < 1024; fd++) {
-		int fl = fcntl((int)fd, F_GETFD);
-
-		if (fl != -1 && fcntl((int)fd, F_SETFD, fl | FD_CLOEXEC) == -1)
-			return -1;
-	}
-	return 0;
-}
-
 #endif
 #ifndef CLONE_NEWTIME /* linux/sched.h, Linux 5.6 */
 #define CLONE_NEWTIME 0x00000080
-#ifndef CLOSE_RANGE_CLOEXEC /* linux/close_range.h, Linux 5.11 */
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
-
-/*
- * close_range(2), Linux 5.9 (glibc 2.34 wraps it). With CLOSE_RANGE_CLOEXEC
- * it marks the descriptors FIRST to LAST close-on-exec instead of closing
- * them; before 5.11 (EINVAL) or 5.9 (ENOSYS) we do that with fcntl(2), up
- * to fd 1023.
- */
-static inline int sys_close_range(unsigned first, unsigned last, unsigned flags)
-{
-#ifdef SYS_close_range
-	if (syscall(SYS_close_range, first, last, flags) == 0)
-		return 0;
-#else
-	errno = ENOSYS;
-#endif
-	if (!(flags & CLOSE_RANGE_CLOEXEC) ||
-	    (errno != ENOSYS && errno != EINVAL))
-		return -1;
-	for (unsigned fd = first; fd <= last && fd < 1024; fd++) {
-		int fl = fcntl((int)fd, F_GETFD);
-
-		if (fl != -1 && fcntl((int)fd, F_SETFD, fl | FD_CLOEXEC) == -1)
-			return -1;
-	}
-	return 0;
-}
-
 #endif
 
 /* pivot_root(2), which glibc 2.36 does not wrap: make NEW_ROOT the root of

@@ -107,8 +107,6 @@ int write_maps(pid_t child, const char *uid_map, const char *gid_map,
  */
 int become_root(int rootless, struct err *e)
 {
-	/* Drop the host's supplementary groups; impossible (EPERM) and
-	 * unneeded when setgroups is denied. */
 	if (!rootless && setgroups(0, NULL) == -1)
 		return fail(e, "setgroups", "0");
 	trace("setresgid(0, 0, 0), setresuid(0, 0, 0)");

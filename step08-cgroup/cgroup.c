@@ -609,3 +609,75 @@ int cg_sweep_stale(const char *prefix)
 	return 0;
 	/* } step08, skeleton: return 0; */
 }
+
+/* ------------------------------------------------------------ options -- */
+
+int cg_parse_limit(int ctrl, const char *arg, struct limits *lim, struct err *e)
+{
+	static const char *const opt[CG_NCTRL] = {"--memory", "--pids",
+						  "--cpus"};
+	int rc;
+
+	/* step08 { into LIM: parse_size() for CG_MEMORY, parse_count() for
+	 * CG_PIDS, parse_cpus() for CG_CPU. A memory limit under 6 MiB:
+	 * fail_errno(E, 0, "--memory", ARG) with the hint "the minimum is
+	 * 6m"; a value they refuse: the same with what is expected (a size
+	 * such as 512k, 32m or 1g; a positive number of tasks; a number of
+	 * CPUs such as 0.5) */
+	fail_errno(e, 0, opt[ctrl], arg);
+	if (ctrl == CG_MEMORY) {
+		rc = parse_size(arg, &lim->memory);
+		e->hint = "not a size such as 512k, 32m or 1g";
+		/* Like Docker: below 6 MiB even exec cannot fit, and the OOM
+		 * killer would end the container before COMMAND starts. */
+		if (rc == 0 && lim->memory < 6 * 1024 * 1024) {
+			e->hint = "the minimum is 6m";
+			rc = -1;
+		}
+	} else if (ctrl == CG_PIDS) {
+		rc = parse_count(arg, &lim->pids);
+		e->hint = "not a positive number of tasks";
+	} else {
+		rc = parse_cpus(arg, &lim->cpus);
+		e->hint = "not a number of CPUs such as 0.5 (at most the CPUs "
+			  "online)";
+	}
+	return rc;
+	/* } step08, skeleton: return 0; */
+}
+
+/* Is any limit asked for? */
+static int has_limits(const struct limits *lim)
+{
+	return lim->memory || lim->pids || lim->cpus > 0;
+}
+
+int cg_setup(struct cgroup *cg, const char *prefix, const struct limits *lim,
+	     int rootless, pid_t child, struct err *e)
+{
+	char name[64], desc[128];
+
+	/* step08 { ROOTLESS without limits: nothing to do, 0. Otherwise NAME
+	 * is PREFIX "-" our PID; cg_sweep_stale(PREFIX) first; with -v,
+	 * trace() cg_describe(). cg_create() nsworkshop/NAME with LIM (when
+	 * ROOTLESS and not ENOTSUP, the hint: limits need a delegated
+	 * cgroup); then cg_add_pid() CHILD */
+	if (rootless && !has_limits(lim))
+		return 0;
+	if (snprintf(name, sizeof(name), "%s-%d", prefix, (int)getpid()) >=
+	    (int)sizeof(name))
+		return fail_errno(e, ENAMETOOLONG, "cgroup", prefix);
+	cg_sweep_stale(prefix);
+	if (verbose && cg_describe(desc, sizeof(desc)) == 0)
+		trace("%s", desc);
+	trace("mkdir nsworkshop/%s, write the limits, cgroup.procs <- %d", name,
+	      (int)child);
+	if (cg_create(cg, name, lim, e) == -1) {
+		if (rootless && e->errnum != ENOTSUP)
+			e->hint = "limits without root need a cgroup "
+				  "delegated to you, see docs/08-cgroup.md";
+		return -1;
+	}
+	return cg_add_pid(cg, child, e);
+	/* } step08, skeleton: return 0; */
+}

@@ -94,4 +94,19 @@ int cg_sweep_stale(const char *prefix);
  * (no cpu)". ERANGE if BUF is too short. */
 int cg_describe(char *buf, size_t len);
 
+/* --memory, --pids or --cpus (CTRL: CG_MEMORY, CG_PIDS or CG_CPU) ARG
+ * into LIM, checked before anything is created. */
+int cg_parse_limit(int ctrl, const char *arg, struct limits *lim,
+		   struct err *e);
+
+/*
+ * Make the container's cgroup, nsworkshop/PREFIX-<our PID>, write LIM and
+ * move CHILD in, while it waits on the pipe: nothing it runs escapes the
+ * limits. As root every container gets one; ROOTLESS only when limits are
+ * asked for, and they need a cgroup delegated to the user. cg_destroy()
+ * removes it (a CG left zeroed when none was made).
+ */
+int cg_setup(struct cgroup *cg, const char *prefix, const struct limits *lim,
+	     int rootless, pid_t child, struct err *e);
+
 #endif

@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -121,4 +122,20 @@ int run_init(char *const argv[], int (*exec)(char *const argv[]), int report_fd,
 			return status_of(wstatus);
 		/* an orphan re-parented to us: reaped, nothing else to do */
 	}
+}
+
+int parse_stop_timeout(const char *arg, unsigned *out, struct err *e)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (arg[0] < '0' || arg[0] > '9' || errno || *end || v > 86400) {
+		fail_errno(e, 0, "--stop-timeout", arg);
+		e->hint = "not a number of seconds (0 to 86400)";
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
 }

@@ -35,4 +35,7 @@ void reset_signals(void);
 int run_init(char *const argv[], int (*exec)(char *const argv[]), int report_fd,
 	     struct err *e);
 
+/* --stop-timeout SECONDS (0 to 86400, a day) into *OUT. */
+int parse_stop_timeout(const char *arg, unsigned *out, struct err *e);
+
 #endif

@@ -27,13 +27,11 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -43,7 +41,10 @@
 #include "err.h"
 #include "harden.h"
 #include "init.h"
+#include "lifecycle.h"
 #include "net.h"
+#include "ns.h"
+#include "proc.h"
 #include "rootfs.h"
 #include "state.h"
 #include "syscalls.h"
@@ -56,41 +57,10 @@
 
 const char prog[] = PROG;
 
-/*
- * Every namespace type: its clone(2) flag and its file in /proc/PID/ns
- * (namespaces(7)), in the order `ls /proc/PID/ns` lists them. The flags
- * of clone, its trace and its error message are spelled from this table.
- */
-static const struct ns_type {
-	int flag;
-	const char *flag_name;
-	const char *file;
-} ns_types[] = {
-    {CLONE_NEWCGROUP, "CLONE_NEWCGROUP", "cgroup"},
-    {CLONE_NEWIPC, "CLONE_NEWIPC", "ipc"},
-    {CLONE_NEWNS, "CLONE_NEWNS", "mnt"},
-    {CLONE_NEWNET, "CLONE_NEWNET", "net"},
-    {CLONE_NEWPID, "CLONE_NEWPID", "pid"},
-    {CLONE_NEWTIME, "CLONE_NEWTIME", "time"},
-    {CLONE_NEWUSER, "CLONE_NEWUSER", "user"},
-    {CLONE_NEWUTS, "CLONE_NEWUTS", "uts"},
-};
-#define NS_NAMES_MAX 192 /* every flag_name, joined by " | " */
-
 /* The namespaces this step creates; CLONE_NEWNET depends on --net. */
 #define CLONE_FLAGS                                                            \
 	(CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID |            \
 	 CLONE_NEWUSER | CLONE_NEWUTS)
-
-/* Docker's network modes. */
-enum net_mode { NET_VETH, NET_NONE, NET_HOST, NET_CONTAINER };
-
-/* Exit statuses of `docker run`, which every step follows. */
-enum {
-	EXIT_RUNTIME = 125,	/* the runtime failed before COMMAND ran */
-	EXIT_CANNOT_EXEC = 126, /* COMMAND exists but cannot be executed */
-	EXIT_NOT_FOUND = 127,	/* COMMAND was not found */
-};
 
 struct config {
 	char **argv; /* COMMAND and its arguments */
@@ -117,7 +87,6 @@ struct config {
 	int exec_fd[2];	       /* the exec report: errno, or EOF if it ran */
 	struct limits limits;  /* --memory, --pids, --cpus */
 	struct cgroup cgroup;  /* the container's, once made */
-	int has_cgroup;
 };
 
 /*
@@ -181,17 +150,21 @@ static void usage(FILE *out)
 	    "not found.\n");
 }
 
-/* A usage error: CALL and the option OPT, and a hint that ends with a
+/* An option getopt refused (C is ':' or '?'): a usage error, with a
  * pointer to --help. */
-static int usage_error(struct err *e, const char *call, const char *opt,
-		       const char *hint)
+static int bad_option(int c, char **argv, struct err *e)
 {
-	char quoted[64];
+	char opt[64];
 
-	/* A cut option name still says which one it was. */
-	snprintf(quoted, sizeof(quoted), "'%s'", opt);
-	fail_errno(e, 0, call, quoted);
-	e->hint = hint;
+	/* optopt names a short option, even inside "-qZ"; quoted, a cut
+	 * option name still says which one it was. */
+	if (c == '?' && optopt)
+		snprintf(opt, sizeof(opt), "'-%c'", optopt);
+	else
+		snprintf(opt, sizeof(opt), "'%s'", argv[optind - 1]);
+	fail_errno(e, 0, c == ':' ? "option" : "unknown option", opt);
+	e->hint = c == ':' ? "needs an argument (try '" PROG " --help')"
+			   : "try '" PROG " --help'";
 	return -1;
 }
 
@@ -233,66 +206,6 @@ static int check_hostname(const char *name, struct err *e)
 	return e->hint ? -1 : 0;
 }
 
-/* --net MODE: veth, none, host or container:PID. */
-static int parse_net(const char *mode, struct config *cfg, struct err *e)
-{
-	static const char *const names[] = {"veth", "none", "host"};
-	char *end;
-
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		if (strcmp(mode, names[i]) == 0) {
-			cfg->net = (enum net_mode)i;
-			return 0;
-		}
-	}
-	fail_errno(e, 0, "--net", mode);
-	if (strncmp(mode, "container:", 10) != 0) {
-		e->hint = "not veth, none, host or container:PID";
-		return -1;
-	}
-	errno = 0;
-	cfg->net_pid = strtol(mode + 10, &end, 10);
-	if (errno || end == mode + 10 || *end || cfg->net_pid <= 0 ||
-	    cfg->net_pid > INT_MAX) {
-		e->hint = "what follows container: is not a process ID";
-		return -1;
-	}
-	cfg->net = NET_CONTAINER;
-	return 0;
-}
-
-/* --net container:PID: open the namespace file now, while the process
- * exists, and keep the descriptor: the child joins it with setns(2). */
-static int open_net_ns(struct config *cfg, struct err *e)
-{
-	char path[64];
-	struct stat st;
-
-	/* an int fits */
-	snprintf(path, sizeof(path), "/proc/%ld/ns/net", cfg->net_pid);
-	cfg->net_fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (cfg->net_fd == -1 || fstat(cfg->net_fd, &st) == -1)
-		return fail(e, "open", path);
-	cfg->net_ino = (unsigned long)st.st_ino;
-	return 0;
-}
-
-static int parse_seconds(const char *arg, unsigned *out, struct err *e)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (arg[0] < '0' || arg[0] > '9' || errno || *end || v > 86400) {
-		fail_errno(e, 0, "--stop-timeout", arg);
-		e->hint = "not a number of seconds (0 to 86400)";
-		return -1;
-	}
-	*out = (unsigned)v;
-	return 0;
-}
-
 /* --name: checked now, while a bad one costs nothing. */
 static int check_name(const char *name, struct err *e)
 {
@@ -304,48 +217,9 @@ static int check_name(const char *name, struct err *e)
 	return -1;
 }
 
-/* --memory, --pids, --cpus: checked before anything is created. */
-static int parse_limit(int opt, const char *arg, struct limits *lim,
-		       struct err *e)
-{
-	int rc;
-
-	/* step08 { into LIM: parse_size() for OPT_MEMORY, parse_count() for
-	 * OPT_PIDS, parse_cpus() for OPT_CPUS. A memory limit under 6 MiB:
-	 * fail_errno(E, 0, "--memory", ARG) with the hint "the minimum is
-	 * 6m"; a value they refuse: the same with the option's name and
-	 * what is expected (a size such as 512k, 32m or 1g; a positive
-	 * number of tasks; a number of CPUs such as 0.5) */
-	if (opt == OPT_MEMORY)
-		rc = parse_size(arg, &lim->memory);
-	else if (opt == OPT_PIDS)
-		rc = parse_count(arg, &lim->pids);
-	else
-		rc = parse_cpus(arg, &lim->cpus);
-	fail_errno(e, 0,
-		   opt == OPT_MEMORY ? "--memory"
-		   : opt == OPT_PIDS ? "--pids"
-				     : "--cpus",
-		   arg);
-	e->hint = opt == OPT_MEMORY ? "not a size such as 512k, 32m or 1g"
-		  : opt == OPT_PIDS ? "not a positive number of tasks"
-				    : "not a number of CPUs such as 0.5 (at "
-				      "most the CPUs online)";
-	/* Like Docker: below 6 MiB even exec cannot fit, and the OOM killer
-	 * would end the container before COMMAND starts. */
-	if (rc == 0 && opt == OPT_MEMORY && lim->memory < 6 * 1024 * 1024)
-		e->hint = "the minimum is 6m";
-	else if (rc == 0)
-		return 0;
-	return -1;
-	/* } step08, skeleton: return 0; */
-}
-
 /* One option: 0 to go on, 1 after --help, -1 on a usage error. */
-static int set_option(struct config *cfg, int c, char **argv, struct err *e)
+static int set_option(struct config *cfg, int c, struct err *e)
 {
-	char opt[3] = {'-', (char)optopt, '\0'};
-
 	switch (c) {
 	case 'h':
 		usage(stdout);
@@ -372,16 +246,18 @@ static int set_option(struct config *cfg, int c, char **argv, struct err *e)
 		cfg->name = optarg;
 		return check_name(optarg, e);
 	case OPT_STOP_TIMEOUT:
-		return parse_seconds(optarg, &cfg->stop_timeout, e);
+		return parse_stop_timeout(optarg, &cfg->stop_timeout, e);
 	case OPT_MEMORY:
+		return cg_parse_limit(CG_MEMORY, optarg, &cfg->limits, e);
 	case OPT_PIDS:
+		return cg_parse_limit(CG_PIDS, optarg, &cfg->limits, e);
 	case OPT_CPUS:
-		return parse_limit(c, optarg, &cfg->limits, e);
+		return cg_parse_limit(CG_CPU, optarg, &cfg->limits, e);
 	case OPT_HOSTNAME:
 		cfg->hostname = optarg;
 		return check_hostname(optarg, e);
 	case OPT_NET:
-		return parse_net(optarg, cfg, e);
+		return net_parse_mode(optarg, &cfg->net, &cfg->net_pid, e);
 	case OPT_IP:
 		if (net_parse_cidr(optarg, &cfg->ip, &cfg->ip_prefix) == 0)
 			return 0;
@@ -393,15 +269,8 @@ static int set_option(struct config *cfg, int c, char **argv, struct err *e)
 		return parse_map("--uid-map", optarg, cfg->uid_map, e);
 	case OPT_GID_MAP:
 		return parse_map("--gid-map", optarg, cfg->gid_map, e);
-	case ':':
-		return usage_error(e, "option", argv[optind - 1],
-				   "needs an argument (try '" PROG " --help')");
-	default:
-		/* optopt names a short option, even inside "-qZ" */
-		return usage_error(e, "unknown option",
-				   optopt ? opt : argv[optind - 1],
-				   "try '" PROG " --help'");
 	}
+	return 0;
 }
 
 /* What the options mean together, once all are read. */
@@ -409,7 +278,8 @@ static int check_options(struct config *cfg, struct err *e)
 {
 	if (!cfg->hostname)
 		cfg->hostname = "container";
-	if (cfg->net == NET_CONTAINER && open_net_ns(cfg, e) == -1)
+	if (cfg->net == NET_CONTAINER &&
+	    net_open_ns(cfg->net_pid, &cfg->net_fd, &cfg->net_ino, e) == -1)
 		return -1;
 	/* Without root, our own uid and gid become 0: the only ids an
 	 * unprivileged process may map (user_namespaces(7)). */
@@ -465,56 +335,12 @@ static int parse_args(int argc, char **argv, struct config *cfg, struct err *e)
 	cfg->net = cfg->rootless ? NET_NONE : NET_VETH;
 	while (rc == 0 &&
 	       (c = getopt_long(argc, argv, "+:dhqr:v", longopts, NULL)) != -1)
-		rc = set_option(cfg, c, argv, e);
+		rc = c == ':' || c == '?' ? bad_option(c, argv, e)
+					  : set_option(cfg, c, e);
 	if (rc != 0)
 		return rc;
 	cfg->argv = optind < argc ? argv + optind : default_argv;
 	return check_options(cfg, e);
-}
-
-/*
- * The child's stack. clone(2) does not allocate one: the caller passes a
- * pointer to the *top* of a memory area, because stacks grow down. The lowest
- * page is made inaccessible so that an overflow faults instead of silently
- * writing over whatever lies below.
- */
-static void *stack_alloc(size_t size)
-{
-	long page = sysconf(_SC_PAGESIZE);
-	char *base;
-
-	base = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (base == MAP_FAILED)
-		return NULL;
-	if (mprotect(base, page, PROT_NONE) == -1) {
-		int saved = errno;
-
-		munmap(base, size);
-		errno = saved;
-		return NULL;
-	}
-	/* mmap returns page-aligned memory, so the top is 16-byte aligned as
-	 * the x86-64 and arm64 ABIs require. */
-	return base + size;
-}
-
-/* Map an execve errno to Docker's exit status. */
-static int exec_status(int err)
-{
-	return err == ENOENT || err == ENOTDIR ? EXIT_NOT_FOUND
-					       : EXIT_CANNOT_EXEC;
-}
-
-/*
- * Is the runtime gone? It holds its end of the sync pipe open for as long
- * as the container runs, so once it has exited poll(2) reports a hang-up.
- */
-static int runtime_gone(int fd)
-{
-	struct pollfd pfd = {fd, POLLIN, 0};
-
-	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP);
 }
 
 /*
@@ -689,24 +515,6 @@ static int child_main(void *arg)
 	return status;
 }
 
-/* FLAGS as "CLONE_NEWPID | CLONE_NEWNS", in the order of ns_types. */
-static void flag_names(int flags, char *buf, size_t size)
-{
-	size_t n = 0;
-	int k;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < ARRAY_SIZE(ns_types); i++) {
-		if (!(flags & ns_types[i].flag))
-			continue;
-		k = snprintf(buf + n, size - n, "%s%s", n ? " | " : "",
-			     ns_types[i].flag_name);
-		if (k < 0 || (size_t)k >= size - n)
-			return; /* cut: it only names the flags */
-		n += (size_t)k;
-	}
-}
-
 /* Fill E for a failed clone of the namespaces NAMES (NULL: no stack). */
 static int clone_failed(struct err *e, const char *names)
 {
@@ -748,7 +556,7 @@ static pid_t start_child(struct config *cfg, int *go_fd, struct err *e)
 
 	if (cfg->net == NET_HOST || cfg->net == NET_CONTAINER)
 		flags &= ~CLONE_NEWNET;
-	flag_names(flags, names, sizeof(names));
+	ns_flag_names(flags, names, sizeof(names));
 	pid = stack ? clone(child_main, stack, flags | SIGCHLD, cfg) : -1;
 	if (pid == -1)
 		clone_failed(e, stack ? names : NULL);
@@ -766,77 +574,15 @@ static pid_t start_child(struct config *cfg, int *go_fd, struct err *e)
 	return pid;
 }
 
-/* Wait for the child and turn its wait status into our exit status; -1
- * with E filled if waitpid fails. */
-static int wait_child(pid_t pid, struct err *e)
-{
-	char obj[16];
-	int status;
-
-	while (waitpid(pid, &status, 0) == -1) {
-		if (errno != EINTR) {
-			snprintf(obj, sizeof(obj), "%d", (int)pid); /* fits */
-			return fail(e, "waitpid", obj);
-		}
-	}
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
-}
-
-/*
- * Each namespace a process belongs to is a file in /proc/PID/ns; two
- * processes share a namespace when those files have the same inode number.
- * This prints the table `ls -l /proc/self/ns /proc/PID/ns` would show.
- */
-static unsigned long ns_inode(const char *pid, const char *ns)
-{
-	char path[64];
-	struct stat st;
-
-	if (snprintf(path, sizeof(path), "/proc/%s/ns/%s", pid, ns) >=
-	    (int)sizeof(path))
-		return 0;
-	return stat(path, &st) == 0 ? (unsigned long)st.st_ino : 0;
-}
-
-static void print_ns_table(pid_t child, const struct config *cfg)
-{
-	char pid[16];
-
-	snprintf(pid, sizeof(pid), "%d", (int)child); /* an int fits */
-	msg("%-9s %-12s %-12s", "namespace", "host", "container");
-	for (size_t i = 0; i < ARRAY_SIZE(ns_types); i++) {
-		unsigned long host = ns_inode("self", ns_types[i].file);
-		unsigned long cont = ns_inode(pid, ns_types[i].file);
-		const char *state = host == cont ? "same" : "NEW";
-
-		/* We joined container:PID's namespace before clone. */
-		if (cfg->net == NET_CONTAINER &&
-		    ns_types[i].flag == CLONE_NEWNET) {
-			cont = cfg->net_ino;
-			state = "joined";
-		}
-		msg("%-9s %-12lu %-12lu %s", ns_types[i].file, host, cont,
-		    state);
-	}
-}
-
-/* Undo, on the host, what the container needed: the state record, the
- * pidfile, the cgroup. (The veth pair dies with the network namespace.)
- * Fills E with the first failure. */
+/* Undo, on the host, what the container needed: the cgroup, the record and
+ * the pidfile (the veth pair dies with the network namespace). */
 static int cleanup(struct config *cfg, struct err *e)
 {
-	int rc = 0;
+	struct err second;
+	int rc = cg_destroy(&cfg->cgroup, e);
 
-	if (cfg->has_cgroup && cg_destroy(&cfg->cgroup, e) == -1)
+	if (release(cfg->state, cfg->pidfile, rc == 0 ? e : &second) == -1)
 		rc = -1;
-	if (cfg->state[0] && unlink(cfg->state) == -1 && errno != ENOENT &&
-	    rc == 0)
-		rc = fail(e, "unlink", cfg->state);
-	if (cfg->pidfile && unlink(cfg->pidfile) == -1 && errno != ENOENT &&
-	    rc == 0)
-		rc = fail(e, "unlink", cfg->pidfile);
 	return rc;
 }
 
@@ -849,18 +595,6 @@ static int give_up(struct config *cfg, const struct err *e)
 	if (cleanup(cfg, &ce) == -1)
 		report(&ce);
 	return EXIT_RUNTIME;
-}
-
-/* Has the child died already? Then it said why itself: we only have to
- * reap it. WNOWAIT peeks without reaping. */
-static int child_dead(pid_t pid)
-{
-	siginfo_t si;
-
-	memset(&si, 0, sizeof(si));
-	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) ==
-		   0 &&
-	       si.si_pid == pid;
 }
 
 /* A failure E after clone: the child waits on the pipe; say what failed
@@ -881,146 +615,8 @@ static int abort_child(struct config *cfg, pid_t pid, int go_fd,
 	return EXIT_RUNTIME;
 }
 
-/*
- * --detach, like `docker run -d`: fork a supervisor in a new session, which
- * starts the container, reports its host PID on a pipe and stays behind to
- * wait for it and clean up. The caller prints the PID and returns 0 — or,
- * if the container never started, the supervisor's status. Returns 0 in the
- * supervisor (REPORT_FD set), 1 in the caller (*STATUS set), -1 with E
- * filled on error.
- */
-static int detach(int *report_fd, int *status, struct err *e)
-{
-	int fds[2], wstatus;
-	pid_t sup, container;
-
-	if (pipe2(fds, O_CLOEXEC) == -1)
-		return fail(e, "pipe2", "--detach");
-	sup = fork();
-	if (sup == -1)
-		return fail(e, "fork", "--detach");
-	if (sup == 0) {
-		close(fds[0]);
-		setsid();
-		*report_fd = fds[1];
-		return 0;
-	}
-	close(fds[1]);
-	if (read(fds[0], &container, sizeof(container)) == sizeof(container)) {
-		printf("%d\n", (int)container);
-		*status = 0;
-		return 1;
-	}
-	waitpid(sup, &wstatus, 0);
-	*status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : EXIT_RUNTIME;
-	return 1;
-}
-
-/* Claim --name and check --pidfile now, while a failure costs nothing: the
- * record is filled and the pidfile written once COMMAND runs. */
-static int claim(struct config *cfg, struct err *e)
-{
-	if (cfg->name && state_reserve(cfg->name, cfg->state, e) == -1) {
-		cfg->state[0] = '\0'; /* not ours to remove */
-		if (e->errnum == EEXIST)
-			e->hint = "a running container has this name";
-		return -1;
-	}
-	if (cfg->pidfile && write_pidfile(cfg->pidfile, 0, e) == -1) {
-		cfg->pidfile = NULL; /* not ours to remove */
-		e->call = "--pidfile";
-		return -1;
-	}
-	return 0;
-}
-
-/* Wait for the exec report: 1 when COMMAND runs; 0 when it did not and the
- * child said why; -1 when exec failed, E says why (the child exits with
- * 125, 126 or 127). */
-static int wait_exec(const struct config *cfg, struct err *e)
-{
-	ssize_t n;
-	int err;
-
-	do
-		n = read(cfg->exec_fd[0], &err, sizeof(err));
-	while (n == -1 && errno == EINTR);
-	close(cfg->exec_fd[0]);
-	if (n != sizeof(err))
-		return 1;
-	if (err)
-		return fail_errno(e, err, "execvp", cfg->argv[0]);
-	return 0;
-}
-
-/* COMMAND runs: write the record and the pidfile; with --detach, tell the
- * caller and let go of its stdin, stdout and stderr. E: the first failure,
- * after which the others are still tried. */
-static int container_started(const struct config *cfg, pid_t pid, int report_fd,
-			     struct err *e)
-{
-	int null, rc = 0;
-
-	if (cfg->state[0] && state_commit(cfg->state, pid, cfg->argv, e) == -1)
-		rc = -1;
-	if (cfg->pidfile && write_pidfile(cfg->pidfile, pid, e) == -1)
-		rc = -1;
-	if (report_fd < 0)
-		return rc;
-	if (write_all(report_fd, &pid, sizeof(pid)) == -1)
-		rc = fail(e, "write", "--detach report");
-	close(report_fd);
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null == -1 || dup2(null, 0) == -1 || dup2(null, 1) == -1 ||
-	    dup2(null, 2) == -1)
-		rc = fail(e, "dup2", "/dev/null");
-	if (null >= 0)
-		close(null);
-	return rc;
-}
-
 /* The container's host PID, read by the signal relay (init.c). */
 static volatile pid_t container_pid;
-
-/* Is any limit asked for? */
-static int has_limits(const struct limits *lim)
-{
-	return lim->memory || lim->pids || lim->cpus > 0;
-}
-
-/*
- * Make the container's cgroup, write the limits and move the child in,
- * while it waits on the pipe: nothing it runs escapes the limits. As root
- * every container gets one; without root only when limits are asked for,
- * and they need a cgroup delegated to the user.
- */
-static int cgroup_setup(struct config *cfg, pid_t child, struct err *e)
-{
-	char name[64], desc[128];
-
-	/* step08 { rootless without limits: nothing to do, 0. Otherwise NAME
-	 * is PROG "-" our PID; cg_sweep_stale(PROG) first; with -v, trace()
-	 * cg_describe(). cg_create() nsworkshop/NAME with cfg->limits (when
-	 * rootless and not ENOTSUP, the hint: limits need a delegated
-	 * cgroup); then cfg->has_cgroup = 1 and cg_add_pid() CHILD */
-	if (cfg->rootless && !has_limits(&cfg->limits))
-		return 0;
-	snprintf(name, sizeof(name), PROG "-%d", (int)getpid()); /* fits */
-	cg_sweep_stale(PROG);
-	if (verbose && cg_describe(desc, sizeof(desc)) == 0)
-		trace("%s", desc);
-	trace("mkdir nsworkshop/%s, write the limits, cgroup.procs <- %d", name,
-	      (int)child);
-	if (cg_create(&cfg->cgroup, name, &cfg->limits, e) == -1) {
-		if (cfg->rootless && e->errnum != ENOTSUP)
-			e->hint = "limits without root need a cgroup "
-				  "delegated to you, see docs/08-cgroup.md";
-		return -1;
-	}
-	cfg->has_cgroup = 1;
-	return cg_add_pid(&cfg->cgroup, child, e);
-	/* } step08, skeleton: return 0; */
-}
 
 /* The host's half of the start, while the child waits on the pipe. */
 static int setup_host(struct config *cfg, pid_t pid, struct go_msg *go,
@@ -1031,7 +627,8 @@ static int setup_host(struct config *cfg, pid_t pid, struct go_msg *go,
 	if (cfg->net == NET_VETH &&
 	    net_setup_host(pid, cfg->ip, cfg->ip_prefix, &go->net, e) == -1)
 		return -1;
-	return cgroup_setup(cfg, pid, e);
+	return cg_setup(&cfg->cgroup, PROG, &cfg->limits, cfg->rootless, pid,
+			e);
 }
 
 /* Docker's --net container:ID. A child in a new user namespace has no
@@ -1068,7 +665,8 @@ int main(int argc, char **argv)
 	rc = cfg.detach ? detach(&report_fd, &status, &e) : 0;
 	if (rc != 0)
 		return rc == -1 ? give_up(&cfg, &e) : status;
-	if (claim(&cfg, &e) == -1 || net_join(&cfg, &e) == -1 ||
+	if (claim(cfg.name, cfg.state, &cfg.pidfile, &e) == -1 ||
+	    net_join(&cfg, &e) == -1 ||
 	    (pid = start_child(&cfg, &go_fd, &e)) == -1)
 		return give_up(&cfg, &e);
 	/* From now on, the signals we get are the container's. */
@@ -1081,7 +679,8 @@ int main(int argc, char **argv)
 	 * which would kill us before we report its status. */
 	signal(SIGPIPE, SIG_IGN);
 	if (verbose)
-		print_ns_table(pid, &cfg);
+		print_ns_table(pid, cfg.net == NET_CONTAINER ? CLONE_NEWNET : 0,
+			       cfg.net_ino);
 	if (setup_host(&cfg, pid, &go, &e) == -1)
 		return abort_child(&cfg, pid, go_fd, &e);
 
@@ -1092,9 +691,10 @@ int main(int argc, char **argv)
 		fail(&e, "write", "sync pipe");
 		report(&e);
 	}
-	rc = wait_exec(&cfg, &e);
+	rc = wait_exec(cfg.exec_fd[0], cfg.argv[0], &e);
 	if (rc == -1 ||
-	    (rc == 1 && container_started(&cfg, pid, report_fd, &e) == -1))
+	    (rc == 1 && container_started(cfg.state, cfg.pidfile, pid, cfg.argv,
+					  report_fd, &e) == -1))
 		report(&e);
 	rc = wait_child(pid, &e);
 	if (rc == -1)
