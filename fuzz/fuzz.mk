@@ -1,5 +1,5 @@
 # fuzz/fuzz.mk — `make fuzz`: libFuzzer on the option parsing of the last
-# step and of set_ns (RELIABILITY.md row 27). Included by mk/reliability.mk.
+# step and of set_ns. Included by mk/reliability.mk.
 #
 #   make fuzz                 FUZZ_TIME seconds (default 60) for each target
 #   make fuzz FUZZ_TIME=600   longer

@@ -1,6 +1,6 @@
 /*
  * fuzz_step.c — libFuzzer on the option parsing of the last step
- * (RELIABILITY.md row 27: "the option parser survives anything").
+ * (the option parser survives anything).
  *
  * parse_args() is static in stepNN.c, and main() is the runtime. So this
  * file includes the step's main file, renamed: fuzz.mk compiles it with

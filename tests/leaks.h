@@ -2,7 +2,7 @@
  * The leak fixture: what a test made on the host must be gone after it.
  *
  * A runtime that exits, fails or is killed leaves the host as if it had
- * never run (DESIGN.md; RELIABILITY.md rows 23 and 24): no process of the
+ * never run: no process of the
  * container, no mount, no veth link or route, no live state record, no
  * cgroup. Suites run in parallel (-j2), so the fixture compares only what
  * THIS test could have made:

@@ -1,6 +1,6 @@
 /*
- * The reliability and security suite (issue 10): RELIABILITY.md's rows,
- * tried against every step that holds them. docs/reliability.md maps each
+ * The reliability and security suite (issue 10): each behaviour, tried
+ * against every step that has it. docs/reliability.md maps each
  * row to the test that proves it and the command that reproduces it.
  *
  *   reliability_input      the bad-input table: every bad option, argument
@@ -23,7 +23,7 @@
  *
  * Black box, like every suite: the binaries come from $STEPS_DIR. Every
  * command that changes something inside a container first proves it runs
- * in a new namespace of that kind (guard(), DESIGN.md): pointed at an
+ * in a new namespace of that kind (guard()): pointed at an
  * earlier step, these tests fail, they never touch the host. The only
  * network traffic is ARP and ICMP on the veth pair the runtime made.
  */
@@ -106,7 +106,7 @@ static void need_step(const char *prog)
 /*
  * The runtime's own lines on stderr, without the "child PID on host" one
  * that it prints unless -q: how many, and whether each starts with
- * "PROG: ". DESIGN.md: every failure is one line that names what failed.
+ * "PROG: ". Every failure is one line that names what failed.
  */
 static int own_lines(const char *err, const char *prog, bool *prefixed)
 {
@@ -229,7 +229,7 @@ enum { AS_ROOT, AS_ROOTLESS };
 /*
  * One row of the table, tried on every step in its mask (bit N: stepNN,
  * bit 0: set_ns). Criterion copies parameters between processes: every
- * string is an inline array (STYLE.md). Arguments may hold tokens,
+ * string is an inline array (Criterion). Arguments may hold tokens,
  * replaced when the test runs:
  *   @LONG@   a path one byte longer than PATH_MAX
  *   @DEAD@   a PID that was just reaped
@@ -706,7 +706,7 @@ static struct proc *try_case(const struct bad *c, const char *prog,
 }
 
 /*
- * RELIABILITY.md row 27 and DESIGN.md's command-line contract: each bad
+ * The command-line contract of every step: each bad
  * input, on each step it applies to, is Docker's status (125, 126, 127),
  * exactly one line on stderr prefixed with the program's name that says
  * what is wrong, no crash (status >= 128), no hang, and nothing of the
@@ -895,7 +895,7 @@ ParameterizedTestParameters(reliability_faults, sigkill_during_startup)
 }
 
 /*
- * RELIABILITY.md rows 22 and 24: SIGKILL the runtime 0-20 ms after it was
+ * SIGKILL the runtime 0-20 ms after it was
  * spawned (before clone, while the child waits on the pipe, while the host
  * end of the veth is made), and every sixth time once COMMAND runs. Whatever
  * the moment: no process, no link, no mount, no live record, no cgroup.
@@ -963,7 +963,7 @@ ParameterizedTest(struct step_param *sp, reliability_faults,
 		}
 	}
 	/* step08: a killed runtime cannot rmdir its cgroup; the next start
-	 * sweeps the cgroups of dead runtimes (RELIABILITY.md, cgroups). */
+	 * sweeps the cgroups of dead runtimes. */
 	if (step >= 8) {
 		struct proc *s = run(NULL, sp->step, "-q", "--net", "none",
 				     "--pids", "10", "true", NULL);
@@ -1107,7 +1107,7 @@ ParameterizedTestParameters(reliability_faults, sigterm_ends_the_container)
 }
 
 /* Steps 01-06 relay no signal: SIGTERM ends the runtime (143), and the
- * container dies with it (PR_SET_PDEATHSIG), RELIABILITY.md row 22. */
+ * container dies with it (PR_SET_PDEATHSIG, prctl(2)). */
 ParameterizedTest(struct step_param *sp, reliability_faults,
 		  sigterm_ends_the_container)
 {
@@ -1232,7 +1232,7 @@ ParameterizedTestParameters(reliability_faults, a_thousand_starts)
 }
 
 /*
- * RELIABILITY.md row 28: a clone stack that is wrong (its bottom passed,
+ * A clone stack that is wrong (its bottom passed,
  * misaligned, no guard page) crashes the child sooner or later. 1000 starts
  * in all: 200 of each of steps 01-04, 50 of each of steps 05-08 (a network
  * namespace costs ~30 ms), every one status 0 and silent. The sanitizer
@@ -1272,7 +1272,7 @@ ParameterizedTestParameters(reliability_leaks, hundred_runs_leave_nothing)
 	return steps_params(5, 8, NULL, 0);
 }
 
-/* RELIABILITY.md row 24 (moby#32090): 25 runs of each of steps 05-08, 100
+/* moby#32090: 25 runs of each of steps 05-08, 100
  * in all, with a veth pair, and from step07 on a --name and a --pidfile:
  * then nothing of them is left. */
 ParameterizedTest(struct step_param *sp, reliability_leaks,
@@ -1386,7 +1386,7 @@ static void need_strace(void)
 }
 
 /*
- * RELIABILITY.md row 23: a start that fails at any step leaves the host as
+ * A start that fails at any step leaves the host as
  * if it was never tried (runtime-spec "Errors"; runc#1352). strace makes
  * one system call of the runtime or of its child fail: 125, one line that
  * says what failed, COMMAND never ran, nothing left.
@@ -1528,7 +1528,7 @@ static struct proc *inside(const char *step, const char *script, bool net)
 	return p;
 }
 
-/* RELIABILITY.md rows 1 and 7: inside, /proc holds the container alone; a
+/* Inside, /proc holds the container alone; a
  * host PID cannot be signalled; a host file is not reachable by any path:
  * absolute, through /proc/1/root, /proc/self/root, /proc/1/cwd, `..` walks
  * above /, or find over the root filesystem. */
@@ -1577,7 +1577,7 @@ ParameterizedTestParameters(reliability_isolation, chroot_escape_is_contained)
  * a copy of the rootfs. Container root holds CAP_SYS_CHROOT (Docker's
  * default), so the chroot succeeds; after pivot_root and the detach of the
  * old root, the walk ends at the container's own `/`, where no host file
- * is (RELIABILITY.md row 7).
+ * is.
  */
 static const char escape_c[] =
     "#include <fcntl.h>\n#include <stdio.h>\n#include <sys/stat.h>\n"
@@ -1675,7 +1675,7 @@ ParameterizedTestParameters(reliability_isolation, proc_writes_are_refused)
 	return steps_params(7, 8, NULL, 0);
 }
 
-/* RELIABILITY.md row 9: /proc/sysrq-trigger and /proc/kcore are absent on
+/* /proc/sysrq-trigger and /proc/kcore are absent on
  * some kernels (this VM's): absent, empty or refused. The write to
  * sysrq-trigger is 'h' (help: a line in the kernel log) and, like every
  * write here, runs only in a new user namespace. */
@@ -1729,7 +1729,7 @@ ParameterizedTestParameters(reliability_isolation,
 	return steps_params(7, 8, NULL, 0);
 }
 
-/* RELIABILITY.md row 11 (runtime-spec default devices): /dev is exactly
+/* The runtime-spec's default devices: /dev is exactly
  * null zero full random urandom tty, pts (with only ptmx), shm, mqueue, fd,
  * stdin, stdout, stderr, ptmx; every device node anywhere on the
  * container's own filesystems is one of those, and none is a block
@@ -1856,7 +1856,7 @@ ParameterizedTestParameters(reliability_isolation,
 }
 
 /*
- * DESIGN.md "Network addresses": routes inside are the /30 and a default
+ * The network plan (HACKING.md): routes inside are the /30 and a default
  * via the host end, nothing else; the peer answers, and another address of
  * the /30 (its network address, which no one holds) does not. No packet
  * leaves the veth pair: only ARP and one ICMP echo to the peer. The guard
@@ -1904,7 +1904,7 @@ ParameterizedTestParameters(reliability_isolation,
 }
 
 /*
- * RELIABILITY.md row 10 (CVE-2025-31133): the /dev/null that masks
+ * CVE-2025-31133: the /dev/null that masks
  * /proc/kcore and friends must be the real one. Here rootfs/dev/null is a
  * symlink to a host file: the runtime mounts its own /dev and binds the
  * host's checked /dev/null (char 1:3), so inside /dev/null is 1:3, the
@@ -1955,7 +1955,7 @@ ParameterizedTestParameters(reliability_isolation,
 }
 
 /*
- * RELIABILITY.md row 12 (CVE-2021-30465): a mount target that is an
+ * CVE-2021-30465: a mount target that is an
  * absolute symlink in the rootfs would send the mount to the host. The
  * runtime refuses it: 125, one line naming the target, no mount on the
  * host directory (step03's suite: rootfs/proc).
@@ -2012,7 +2012,7 @@ ParameterizedTestParameters(reliability_isolation, umask_is_the_callers)
 	return steps_params(7, 8, NULL, 0);
 }
 
-/* RELIABILITY.md row 16 (runc umask.bats): COMMAND gets the caller's
+/* runc's umask.bats: COMMAND gets the caller's
  * umask, here 0027, not the runtime's own choice. */
 ParameterizedTest(struct step_param *sp, reliability_isolation,
 		  umask_is_the_callers)
@@ -2054,7 +2054,7 @@ ParameterizedTestParameters(reliability_isolation,
 }
 
 /*
- * RELIABILITY.md row 17 (CVE-2017-5226): under script(1), the runtime's
+ * CVE-2017-5226: under script(1), the runtime's
  * stdin is a terminal, the caller's. The container is in a session of its
  * own (setsid): the terminal is not its controlling one, and TIOCSTI on
  * another's terminal needs CAP_SYS_ADMIN in the initial user namespace.
@@ -2102,7 +2102,7 @@ static char *sha256_of(const char *path)
 }
 
 /*
- * RELIABILITY.md rows 18 and 26 (CVE-2019-5736, CVE-2016-9962): set_ns's
+ * CVE-2019-5736, CVE-2016-9962: set_ns's
  * child sits in the container's PID namespace between its joins and its
  * exec; strace holds that exec back a second. Meanwhile container root
  * tries the process: its /proc/PID/fd, exe (read, and open for writing: the
@@ -2185,7 +2185,7 @@ ParameterizedTestParameters(reliability_isolation, cgroup_tree_is_not_writable)
 }
 
 /*
- * RELIABILITY.md, cgroups (CVE-2022-0492): v1's release_agent runs a
+ * CVE-2022-0492: v1's release_agent runs a
  * program as host root; a container must never get a writable cgroup tree.
  * Inside: no cgroup filesystem is mounted writable, none can be mounted,
  * no cgroup can be made under /sys/fs/cgroup, no release_agent written.
