@@ -15,7 +15,7 @@
  * `ls /proc/PID/ns` lists the namespaces. */
 void ns_flag_names(int flags, char *buf, size_t size);
 
-/* -v: the table `ls -l /proc/self/ns /proc/CHILD/ns` would show, one line
+/* -v (trace()): the table `ls -l /proc/self/ns /proc/CHILD/ns` would show, one line
  * per namespace type, marking the child's new ones. */
 void print_ns_table(pid_t child);
 

@@ -65,7 +65,8 @@ int wait_child(pid_t pid, struct err *e)
 
 	while (waitpid(pid, &status, 0) == -1) {
 		if (errno != EINTR) {
-			snprintf(obj, sizeof(obj), "%d", (int)pid); /* fits */
+			/* allow-snprintf: fits */
+			snprintf(obj, sizeof(obj), "%d", (int)pid);
 			return fail(e, "waitpid", obj);
 		}
 	}

@@ -44,7 +44,7 @@ int fail_errno(struct err *e, int errnum, const char *call, const char *obj)
 	e->call = call;
 	e->errnum = errnum;
 	e->hint = NULL;
-	/* An object too long for obj[] is cut: it only names the failure. */
+	/* allow-snprintf: An object too long for obj[] is cut: it only names the failure. */
 	snprintf(e->obj, sizeof(e->obj), "%s", obj ? obj : "");
 	errno = errnum;
 	return -1;

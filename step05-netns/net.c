@@ -613,7 +613,7 @@ int net_setup_host(pid_t child, struct in_addr ip, int prefix,
 	}
 	if (plan_addrs(nl, ip, prefix, a, e) == -1)
 		goto out;
-	/* "nsw" and an int fit in IF_NAMESIZE (16) */
+	/* allow-snprintf: "nsw" and an int fit in IF_NAMESIZE (16) */
 	snprintf(name, sizeof(name), "nsw%d", (int)child);
 	trace("RTM_NEWLINK veth %s <-> eth0 in the namespace of %d", name,
 	      (int)child);
@@ -712,7 +712,8 @@ int net_open_ns(long pid, int *fd, unsigned long *ino, struct err *e)
 	char path[64];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "/proc/%ld/ns/net", pid); /* fits */
+	/* allow-snprintf: fits */
+	snprintf(path, sizeof(path), "/proc/%ld/ns/net", pid);
 	*fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (*fd == -1 || fstat(*fd, &st) == -1)
 		return fail(e, "open", path);

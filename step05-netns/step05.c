@@ -129,14 +129,12 @@ static void usage(FILE *out)
  * pointer to --help. */
 static int bad_option(int c, char **argv, struct err *e)
 {
-	char opt[64];
+	/* optopt names a short option, even inside "-qZ" */
+	char shortopt[3] = {'-', (char)optopt, '\0'}, opt[64];
+	const char *name = c == '?' && optopt ? shortopt : argv[optind - 1];
 
-	/* optopt names a short option, even inside "-qZ"; quoted, a cut
-	 * option name still says which one it was. */
-	if (c == '?' && optopt)
-		snprintf(opt, sizeof(opt), "'-%c'", optopt);
-	else
-		snprintf(opt, sizeof(opt), "'%s'", argv[optind - 1]);
+	/* allow-snprintf: quoted, a cut option name still says which it was */
+	snprintf(opt, sizeof(opt), "'%s'", name);
 	fail_errno(e, 0, c == ':' ? "option" : "unknown option", opt);
 	e->hint = c == ':' ? "needs an argument (try '" PROG " --help')"
 			   : "try '" PROG " --help'";

@@ -67,8 +67,9 @@ void print_ns_table(pid_t child, int joined, unsigned long joined_ino)
 {
 	char pid[16];
 
-	snprintf(pid, sizeof(pid), "%d", (int)child); /* an int fits */
-	msg("%-9s %-12s %-12s", "namespace", "host", "container");
+	/* allow-snprintf: an int fits */
+	snprintf(pid, sizeof(pid), "%d", (int)child);
+	trace("%-9s %-12s %-12s", "namespace", "host", "container");
 	for (size_t i = 0; i < ARRAY_SIZE(ns_types); i++) {
 		unsigned long host = ns_inode("self", ns_types[i].file);
 		unsigned long cont = ns_inode(pid, ns_types[i].file);
@@ -78,7 +79,7 @@ void print_ns_table(pid_t child, int joined, unsigned long joined_ino)
 			cont = joined_ino;
 			state = "joined";
 		}
-		msg("%-9s %-12lu %-12lu %s", ns_types[i].file, host, cont,
-		    state);
+		trace("%-9s %-12lu %-12lu %s", ns_types[i].file, host, cont,
+		      state);
 	}
 }

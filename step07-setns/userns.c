@@ -18,6 +18,25 @@
  * /etc/subuid starts here too; see docs/06-userns.md). */
 #define DEFAULT_MAP "0 100000 65536"
 
+/* Three unsigned decimals separated by ':' (no sign, no space, nothing
+ * after) into V. */
+static int parse_ids(const char *arg, unsigned long long v[3])
+{
+	const char *p = arg;
+	char *end;
+
+	for (int i = 0; i < 3; i++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		errno = 0;
+		v[i] = strtoull(p, &end, 10);
+		if (errno || *end != (i < 2 ? ':' : '\0'))
+			return -1;
+		p = end + 1;
+	}
+	return 0;
+}
+
 /*
  * Ids are 32-bit and 4294967295 is (uid_t)-1, never valid; both ranges
  * must fit below it.
@@ -26,35 +45,26 @@ int parse_map(const char *opt, const char *arg, char out[MAP_LINE_MAX],
 	      struct err *e)
 {
 	unsigned long long v[3];
-	const char *p = arg;
-	char *end;
 
-	for (int i = 0; i < 3; i++) {
-		if (*p < '0' || *p > '9')
-			goto bad;
-		errno = 0;
-		v[i] = strtoull(p, &end, 10);
-		if (errno || *end != (i < 2 ? ':' : '\0'))
-			goto bad;
-		p = end + 1;
+	if (parse_ids(arg, v) == -1 || v[2] == 0 || v[0] + v[2] > UINT32_MAX ||
+	    v[1] + v[2] > UINT32_MAX) {
+		fail_errno(e, 0, opt, arg);
+		e->hint = "not a map INSIDE:OUTSIDE:COUNT with COUNT > 0 and "
+			  "every id below 4294967295";
+		return -1;
 	}
-	if (v[2] == 0 || v[0] + v[2] > UINT32_MAX || v[1] + v[2] > UINT32_MAX)
-		goto bad;
-	/* three ids below 2^32 fit */
+	/* allow-snprintf: three ids below 2^32 fit */
 	snprintf(out, MAP_LINE_MAX, "%llu %llu %llu", v[0], v[1], v[2]);
 	return 0;
-bad:
-	fail_errno(e, 0, opt, arg);
-	e->hint = "not a map INSIDE:OUTSIDE:COUNT with COUNT > 0 and every id "
-		  "below 4294967295";
-	return -1;
 }
 
 void default_map(char out[MAP_LINE_MAX], unsigned id, int rootless)
 {
 	if (rootless)
-		snprintf(out, MAP_LINE_MAX, "0 %u 1", id); /* fits */
+		/* allow-snprintf: fits */
+		snprintf(out, MAP_LINE_MAX, "0 %u 1", id);
 	else
+		/* allow-snprintf: fits */
 		snprintf(out, MAP_LINE_MAX, DEFAULT_MAP);
 }
 
@@ -65,7 +75,8 @@ static int write_file(pid_t pid, const char *file, const char *text,
 	char path[64], obj[64 + MAP_LINE_MAX];
 	int fd, rc = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file); /* fits */
+	/* allow-snprintf: fits */
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	if (snprintf(obj, sizeof(obj), "%s, %s", path, text) >=
 	    (int)sizeof(obj))
 		return fail_errno(e, E2BIG, "write", path);

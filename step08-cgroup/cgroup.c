@@ -448,6 +448,7 @@ int cg_add_pid(struct cgroup *cg, pid_t pid, struct err *e)
 	 * with write_at(), which leaves the path in cg->failed: in cg->path
 	 * on v2, in each cg->v1[i] that is not "" on v1. Fill E with the
 	 * path */
+	/* allow-snprintf: fits */
 	snprintf(val, sizeof(val), "%d", (int)pid);
 	if (cg->v2 && write_at(cg->failed, cg->path, "cgroup.procs", val) == -1)
 		return fail(e, "write", cg->failed);

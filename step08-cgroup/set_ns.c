@@ -198,7 +198,7 @@ static int parse_form(struct ctx *c, int argc, char **argv, struct err *e)
 /* One option: 0 to go on, 1 after --help, -1 on a usage error. */
 static int set_option(struct ctx *c, int opt, char **argv, struct err *e)
 {
-	char bad[64];
+	char bad[64], shortopt[3] = "-?";
 
 	switch (opt) {
 	case 't':
@@ -222,16 +222,16 @@ static int set_option(struct ctx *c, int opt, char **argv, struct err *e)
 		usage(stdout);
 		return 1;
 	case ':':
-		/* quoted: a cut name still says which option it was */
+		/* allow-snprintf: quoted: a cut name still says which option it was */
 		snprintf(bad, sizeof(bad), "'%s'", argv[optind - 1]);
 		return usage_error(e, "option", bad,
 				   "needs an argument (" HELP ")");
 	case '?':
 		/* optopt names a short option, even inside "-qZ" */
-		if (optopt)
-			snprintf(bad, sizeof(bad), "'-%c'", optopt);
-		else
-			snprintf(bad, sizeof(bad), "'%s'", argv[optind - 1]);
+		shortopt[1] = (char)optopt;
+		/* allow-snprintf: a cut name still says which option it was */
+		snprintf(bad, sizeof(bad), "'%s'",
+			 optopt ? shortopt : argv[optind - 1]);
 		return usage_error(e, "unknown option", bad, HELP);
 	default:
 		for (size_t i = 0; i < ARRAY_SIZE(nstab); i++)
@@ -287,7 +287,7 @@ static int open_failed(struct err *e, const char *path)
  * very process: once it exits, openat fails, even if its PID is reused. */
 static int open_proc(struct ctx *c, struct err *e)
 {
-	/* "/proc/" and an int fit */
+	/* allow-snprintf: "/proc/" and an int fit */
 	snprintf(c->procpath, sizeof(c->procpath), "/proc/%d", (int)c->pid);
 	c->procfd = open(c->procpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (c->procfd == -1)
@@ -341,8 +341,9 @@ static int open_one(struct ctx *c, struct ns *ns, struct err *e)
 	struct stat ours, theirs;
 	size_t dir = strlen(c->procpath) + 1;
 
-	/* procpath and a name of nstab fit both */
+	/* allow-snprintf: procpath and a name of nstab fit both */
 	snprintf(c->path, sizeof(c->path), "%s/ns/%s", c->procpath, ns->name);
+	/* allow-snprintf: fits */
 	snprintf(self, sizeof(self), "/proc/self/ns/%s", ns->name);
 	if (stat(self, &ours) == -1) {
 		if (errno == ENOENT && !ns->want)
@@ -593,6 +594,7 @@ static int fork_command(const struct ctx *c, char **argv, struct err *e)
 	handle_signals(pid);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (!c->quiet)
+		/* allow-print: the line every runtime prints */
 		msg("child PID on host: %d", (int)pid);
 	return wait_child(pid, e);
 }
