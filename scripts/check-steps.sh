@@ -1036,7 +1036,7 @@ self_test() {
 		for f in "$2"/*.c; do
 			b=${f##*/}
 			[ "$b" != "step$(num "$2").c" ] && [ -f "$1/$b" ] &&
-				grep -q '^	return -1;$' "$f" &&
+				grep -q '^[[:space:]]*return -1;$' "$f" &&
 				cmp -s "$tmp/s/$1/$b" "$tmp/s/$2/$b" &&
 				pair="$1 $2 $b"
 		done
@@ -1053,7 +1053,7 @@ self_test() {
 		base=$(tail -n1 "$tmp/out0" | cut -d' ' -f2)
 		expect "$2/$3 as it is passes" "$base" "!FAIL $2/$3 " "$tmp/out0"
 		cp "$f" "$tmp/orig"
-		awk '!done && /^\treturn -1;$/ { print "\treturn -2;"; done = 1; next } 1' \
+		awk '!done && /^[ \t]*return -1;$/ { sub(/-1/, "-2"); done = 1 } 1' \
 			"$tmp/orig" >"$f"
 		run "$tmp/out1"
 		expect "$2/$3 with one line changed fails" 1 \
