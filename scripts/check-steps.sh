@@ -70,7 +70,12 @@ cd "$root"
 ALLOW=${CHECK_STEPS_ALLOW:-mk/check-steps.allow}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/check-steps.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap 'rm -rf "$tmp"' EXIT
+# A signal (a reader that went away: SIGPIPE) ends the run through EXIT.
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 141' PIPE
+trap 'exit 143' TERM
 
 # ------------------------------------------------------------ functions ---
 # The function finder, shared by the awk programs below. Feed it every line
