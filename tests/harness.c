@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -98,11 +100,52 @@ bool have_step(const char *name)
 	return ok;
 }
 
-static void child_exec(const struct run_opts *o, const char *path,
-		       char *const argv[], int in, int out, int err)
+/* A step binary: STEPS_DIR/stepNN or a copy of one (rootless tests). */
+static bool is_step_binary(const char *path)
 {
+	const char *b = strrchr(path, '/');
+
+	b = b ? b + 1 : path;
+	return strlen(b) == 6 && strncmp(b, "step", 4) == 0 && b[4] >= '0' &&
+	       b[4] <= '9' && b[5] >= '0' && b[5] <= '9';
+}
+
+static bool grading(void)
+{
+	const char *g = getenv("GRADE_SANDBOX");
+
+	return g && strcmp(g, "1") == 0;
+}
+
+/*
+ * In the forked child, before exec. Under GRADE_SANDBOX a step binary gets
+ * a mount namespace of its own: pivot_root(2) re-roots every process of
+ * the caller's namespace whose root is the old one, so a runtime that
+ * forgot CLONE_NEWNS would take the suite with it. The forked child is
+ * single-threaded (Criterion's worker is not: unshare(2) refuses
+ * CLONE_NEWNS... in a thread sharing its fs, hence here). MS_PRIVATE: its
+ * mounts reach neither the suite nor the other tests running beside it.
+ * Then the namespace's inode goes to the parent on REPORT.
+ */
+static void child_exec(const struct run_opts *o, const char *path,
+		       char *const argv[], int in, int out, int err, int report)
+{
+	struct stat st;
+	unsigned long ino = 0;
+
 	setpgid(0, 0);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		_exit(EXEC_FAILED);
+	if (grading() && is_step_binary(path) &&
+	    (unshare(CLONE_NEWNS) == -1 ||
+	     mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)) {
+		dprintf(2, "harness: a mount namespace for %s: %s\n", path,
+			strerror(errno));
+		_exit(EXEC_FAILED);
+	}
+	if (stat("/proc/self/ns/mnt", &st) == 0)
+		ino = (unsigned long)st.st_ino;
+	if (write(report, &ino, sizeof(ino)) != (ssize_t)sizeof(ino))
 		_exit(EXEC_FAILED);
 	if (dup2(in, 0) == -1 || dup2(out, 1) == -1 || dup2(err, 2) == -1)
 		_exit(EXEC_FAILED);
@@ -126,13 +169,98 @@ static void child_exec(const struct run_opts *o, const char *path,
 	_exit(EXEC_FAILED);
 }
 
+/* "step03 -q /bin/sh -c 'exit 3'", shortened to fit a message line. */
+static char *command_line(const char *path, char *const argv[])
+{
+	const char *b = strrchr(path, '/');
+	char buf[200];
+	size_t len;
+
+	snprintf(buf, sizeof(buf), "%s", b ? b + 1 : path);
+	for (size_t i = 1; argv[i]; i++) {
+		const char *a = argv[i];
+		bool quote = !*a || strpbrk(a, " \t$;|&<>()'\"*?") != NULL;
+
+		len = strlen(buf);
+		snprintf(buf + len, sizeof(buf) - len, quote ? " '%s'" : " %s",
+			 a);
+	}
+	len = strlen(buf);
+	if (len == sizeof(buf) - 1)
+		memcpy(buf + len - 3, "...", 3);
+	return strdup(buf);
+}
+
+/* One line "KIND\tSUITE::TEST\tDETAIL" on $GRADE_EVENTS, in one write. */
+static void grade_event(const char *kind, const char *detail)
+{
+	const char *file = getenv("GRADE_EVENTS");
+	char line[512];
+	int fd, n;
+
+	if (!file || !*file)
+		return;
+	n = snprintf(
+	    line, sizeof(line), "%s\t%s::%s\t%s\n", kind,
+	    criterion_current_test ? criterion_current_test->category : "?",
+	    criterion_current_test ? criterion_current_test->name : "?",
+	    detail);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line)) {
+		n = sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	for (int i = 0; i < n - 1; i++)
+		if ((unsigned char)line[i] < ' ' && line[i] != '\t')
+			line[i] = '?';
+	fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd == -1)
+		return;
+	if (write(fd, line, (size_t)n) != n)
+		cr_log_warn("%s: a short write", file);
+	close(fd);
+}
+
+/*
+ * Did the step binary become another program? A submission that execs a
+ * build of the step it did not write (a reference, a copy it carries)
+ * would pass for it. /proc/PID/exe names the file the process runs, in
+ * whatever mount namespace: compare device and inode with what we
+ * started. Only while PID is ours (not yet reaped), so never a reused PID.
+ */
+static void check_exe(struct proc *p)
+{
+	char link[64], real[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+
+	if (!p->checked_exe || p->foreign_exe || p->pid <= 0)
+		return;
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)p->pid);
+	if (stat(link, &st) == -1) /* a zombie has no exe */
+		return;
+	if ((unsigned long)st.st_dev == p->exe_dev &&
+	    (unsigned long)st.st_ino == p->exe_ino)
+		return;
+	n = readlink(link, real, sizeof(real) - 1);
+	real[n > 0 ? n : 0] = '\0';
+	p->foreign_exe = strdup(n > 0 ? real : "(unknown)");
+	grade_event("exe", p->foreign_exe);
+	cr_expect_fail("%s became another program, %s: only the binary built "
+		       "from the submission may run",
+		       p->cmdline, p->foreign_exe);
+}
+
 struct proc *proc_start(const struct run_opts *o, const char *name,
 			char *const argv[])
 {
 	static const struct run_opts none;
 	struct proc *p = calloc(1, sizeof(*p));
-	int in[2], out[2], err[2];
+	int in[2], out[2], err[2], report[2];
 	char *path = name[0] == '/' ? strdup(name) : step_path(name);
+	const char *cap = getenv("GRADE_RUN_TIMEOUT");
+	struct stat st;
 	size_t n = 0;
 
 	if (!o)
@@ -145,17 +273,36 @@ struct proc *proc_start(const struct run_opts *o, const char *name,
 	for (size_t i = 1; i < n; i++)
 		args[i] = argv[i];
 	cr_assert(pipe2(in, O_CLOEXEC) == 0 && pipe2(out, O_CLOEXEC) == 0 &&
-		  pipe2(err, O_CLOEXEC) == 0);
+		  pipe2(err, O_CLOEXEC) == 0 && pipe2(report, O_CLOEXEC) == 0);
+	p->cmdline = command_line(path, args);
+	if (is_step_binary(path) && stat(path, &st) == 0) {
+		p->checked_exe = true;
+		p->exe_dev = (unsigned long)st.st_dev;
+		p->exe_ino = (unsigned long)st.st_ino;
+	}
 	if (!o->keep_stdin) {
 		close(in[0]);
 		in[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	}
-	p->deadline = now() + (o->timeout > 0 ? o->timeout : 20);
+	p->timeout = o->timeout > 0 ? o->timeout : 20;
+	if (cap && atof(cap) > 0 && atof(cap) < p->timeout)
+		p->timeout = atof(cap);
+	p->deadline = now() + p->timeout;
 	p->pid = fork();
 	cr_assert(p->pid != -1, "fork: %s", strerror(errno));
 	if (p->pid == 0)
-		child_exec(o, path, args, in[0], out[1], err[1]);
+		child_exec(o, path, args, in[0], out[1], err[1], report[1]);
 	setpgid(p->pid, p->pid);
+	/* The child's mount namespace, then EOF: it has exec'd (the report
+	 * pipe is O_CLOEXEC) or died; from here on its exe is what it runs. */
+	close(report[1]);
+	if (read(report[0], &p->mnt_ns, sizeof(p->mnt_ns)) !=
+	    (ssize_t)sizeof(p->mnt_ns))
+		p->mnt_ns = ns_inode(0, "mnt");
+	char c;
+	while (read(report[0], &c, 1) > 0 || errno == EINTR)
+		;
+	close(report[0]);
 	if (nstarted < 64)
 		started[nstarted++] = p->pid;
 	close(in[0]);
@@ -193,6 +340,7 @@ static bool pump(struct proc *p)
 		return false;
 	if (left <= 0)
 		return false;
+	check_exe(p);
 	if (poll(fds, 2, (int)(left * 1000) + 1) <= 0)
 		return true;
 	for (int i = 0; i < 2; i++) {
@@ -242,6 +390,15 @@ void proc_write(struct proc *p, const char *s)
 		cr_log_warn("write to stdin: %s", strerror(errno));
 }
 
+/* A signal that means the program itself is broken, not that it was told
+ * to stop. */
+static bool crash_signal(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
+	       sig == SIGFPE || sig == SIGABRT || sig == SIGSYS ||
+	       sig == SIGTRAP;
+}
+
 int proc_finish(struct proc *p)
 {
 	int st;
@@ -253,11 +410,13 @@ int proc_finish(struct proc *p)
 	while (pump(p))
 		;
 	for (;;) {
+		check_exe(p);
 		pid_t r = waitpid(p->pid, &st, WNOHANG);
 
 		if (r == p->pid)
 			break;
 		if (r == -1 && errno != EINTR) {
+			p->checked_exe = false;
 			return p->status; /* already reaped */
 		}
 		if (now() > p->deadline) {
@@ -265,12 +424,22 @@ int proc_finish(struct proc *p)
 				     (int)p->pid);
 			kill(-p->pid, SIGKILL);
 			waitpid(p->pid, &st, 0);
+			p->checked_exe = false; /* reaped: the PID is free */
 			p->status = -1;
+			grade_event("timeout", p->cmdline);
 			return -1;
 		}
 		usleep(5000);
 	}
+	p->checked_exe = false; /* reaped: the PID is free */
 	p->status = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+	p->signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+	if (crash_signal(p->signal) && p->signal != p->sent) {
+		char *what = xasprintf("%s: %s", p->cmdline, status_text(p));
+
+		grade_event("crash", what);
+		free(what);
+	}
 	/* A short read may have stopped at the deadline: take the rest. */
 	while (pump(p) && now() < p->deadline)
 		;
@@ -279,6 +448,8 @@ int proc_finish(struct proc *p)
 
 void proc_kill(struct proc *p, int sig)
 {
+	check_exe(p);
+	p->sent = sig;
 	kill(p->pid, sig);
 }
 
@@ -300,6 +471,8 @@ void proc_free(struct proc *p)
 		close(p->err_fd);
 	free(p->out);
 	free(p->err);
+	free(p->cmdline);
+	free(p->foreign_exe);
 	free(p);
 }
 
@@ -330,6 +503,141 @@ struct proc *run(const struct run_opts *o, const char *name, ...)
 	argv[n] = NULL;
 	va_end(ap);
 	return runv(o, name, argv);
+}
+
+/* ------------------------------------------------- status messages --- */
+
+static const char *signame(int sig, char *buf, size_t n)
+{
+	const char *abbrev = sigabbrev_np(sig);
+
+	if (abbrev)
+		snprintf(buf, n, "SIG%s", abbrev);
+	else
+		snprintf(buf, n, "signal %d", sig);
+	return buf;
+}
+
+/* What an exit status means by Docker's rules (DESIGN.md), or "". */
+static const char *exit_meaning(int status, char *buf, size_t n)
+{
+	char sig[32];
+
+	if (status == 125)
+		return "the runtime failed before COMMAND ran";
+	if (status == 126)
+		return "COMMAND could not be executed";
+	if (status == 127)
+		return "COMMAND was not found";
+	if (status == 99)
+		return "a test's guard: not in a new namespace";
+	if (status > 128 && status < 128 + 65) {
+		snprintf(buf, n, "COMMAND died of %s",
+			 signame(status - 128, sig, sizeof(sig)));
+		return buf;
+	}
+	return "";
+}
+
+static void describe_exit(int status, char *buf, size_t n)
+{
+	char why[64];
+	const char *m = exit_meaning(status, why, sizeof(why));
+
+	if (*m)
+		snprintf(buf, n, "exit %d (%s)", status, m);
+	else
+		snprintf(buf, n, "exit %d", status);
+}
+
+const char *status_text(const struct proc *p)
+{
+	static char buf[160];
+	char sig[32];
+
+	if (p->status == -1) {
+		snprintf(buf, sizeof(buf), "timed out after %g s (killed)",
+			 p->timeout);
+	} else if (p->signal) {
+		const char *who = p->signal == p->sent ? "sent by the test"
+				  : crash_signal(p->signal)
+				      ? "the runtime crashed"
+				      : "the runtime itself";
+		snprintf(buf, sizeof(buf), "killed by %s (%s)",
+			 signame(p->signal, sig, sizeof(sig)), who);
+	} else {
+		describe_exit(p->status, buf, sizeof(buf));
+	}
+	return buf;
+}
+
+bool proc_status_is(const struct proc *p, int want)
+{
+	return p && p->status == want;
+}
+
+/* Append the last MAX lines of TEXT to BUF, each as "  | line". */
+static void tail_lines(char *buf, size_t n, const char *text, int max)
+{
+	const char *start = text + strlen(text);
+	int lines = 0;
+
+	while (start > text && start[-1] == '\n')
+		start--;
+	const char *end = start;
+	while (start > text && lines < max) {
+		start--;
+		if (start > text && start[-1] == '\n')
+			lines++;
+	}
+	if (start > text)
+		strncat(buf, "\n  (stderr, last lines:)", n - strlen(buf) - 1);
+	else
+		strncat(buf, "\n  (stderr:)", n - strlen(buf) - 1);
+	for (const char *l = start; l < end;) {
+		const char *nl = memchr(l, '\n', (size_t)(end - l));
+		size_t len = (size_t)((nl ? nl : end) - l);
+		size_t used = strlen(buf);
+
+		if (len > 160)
+			len = 160;
+		snprintf(buf + used, n - used, "\n  | %.*s", (int)len, l);
+		l = nl ? nl + 1 : end;
+	}
+}
+
+const char *status_message(const struct proc *p, int want, const char *fmt, ...)
+{
+	static char buf[2048];
+	char what[256] = "", expected[96];
+	va_list ap;
+
+	if (!p)
+		return "no process";
+	va_start(ap, fmt); /* " " and the test's text (see harness.h) */
+	vsnprintf(what, sizeof(what), fmt + (*fmt == ' '), ap);
+	va_end(ap);
+	describe_exit(want, expected, sizeof(expected));
+	snprintf(buf, sizeof(buf), "%s%s`%s`: expected %s, got %s", what,
+		 *what ? ": " : "", p->cmdline ? p->cmdline : "?", expected,
+		 status_text(p));
+	if (p->foreign_exe) {
+		size_t used = strlen(buf);
+
+		snprintf(buf + used, sizeof(buf) - used,
+			 "\n  (it ran %s, not the build under test)",
+			 p->foreign_exe);
+	}
+	if (p->err && *p->err)
+		tail_lines(buf, sizeof(buf), p->err, 4);
+	else
+		strncat(buf, "\n  (stderr empty)",
+			sizeof(buf) - strlen(buf) - 1);
+	/* Control characters would garble the report: '?' as msg() does. */
+	for (char *c = buf; *c; c++)
+		if ((unsigned char)*c < ' ' && *c != '\n')
+			*c = '?';
+	return buf;
 }
 
 /* ------------------------------------------------------- host facts --- */

@@ -31,6 +31,14 @@ struct proc {
 	size_t out_len, err_len;
 	int status; /* like $?: exit code, 128+signal, -1 on timeout */
 	double deadline;
+	double timeout;	      /* seconds it was given */
+	int signal;	      /* the runtime itself died of it (0: it exited) */
+	int sent;	      /* the last signal the test sent it (proc_kill) */
+	unsigned long mnt_ns; /* the mount namespace it was started in */
+	char *cmdline;	      /* "step03 -q /bin/sh -c ...", for messages */
+	char *foreign_exe;    /* what ran instead of the binary under test */
+	unsigned long exe_dev, exe_ino; /* the binary under test */
+	bool checked_exe;		/* a step binary: its exe is watched */
 };
 
 /* STEPS_DIR/NAME, allocated. */
@@ -49,10 +57,47 @@ int proc_finish(struct proc *p);
 void proc_kill(struct proc *p, int sig);
 void proc_free(struct proc *p);
 
+/*
+ * Status assertions that teach: on failure the message says what was
+ * checked (the optional printf-style text), the command line, what came
+ * instead of the expected status, decoded ("exit 125 (the runtime failed
+ * before COMMAND ran)", "killed by SIGSEGV (the runtime crashed)", "timed
+ * out after 20 s"), and the last lines of the runtime's stderr:
+ *
+ *	expect_status(p, 0);
+ *	expect_status(p, 125, "--rootfs %s", bad[i]);
+ *	expect_finish(p, 0);	(proc_finish, then the same check)
+ */
+#define expect_status(p, want, ...)                                            \
+	cr_expect(proc_status_is((p), (want)), "%s",                           \
+		  status_message((p), (want), " " __VA_ARGS__))
+#define expect_finish(p, want, ...)                                            \
+	do {                                                                   \
+		proc_finish(p);                                                \
+		expect_status((p), (want), __VA_ARGS__);                       \
+	} while (0)
+bool proc_status_is(const struct proc *p, int want);
+const char *status_message(const struct proc *p, int want, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* "exit 0", "killed by SIGSEGV (the runtime crashed)", "timed out after 20 s" */
+const char *status_text(const struct proc *p);
+
 /* Run to completion: run(&p, NULL, "step02", "-q", "--", "true", NULL). */
 struct proc *run(const struct run_opts *o, const char *name, ...);
 struct proc *runv(const struct run_opts *o, const char *name,
 		  char *const argv[]);
+
+/*
+ * Grading (docs/homework.md). With GRADE_SANDBOX=1 every step binary
+ * starts in a mount namespace of its own, private, made in the forked
+ * child before exec: a runtime that pivots or mounts in its caller's
+ * namespace loses only that namespace, not the suite's. p->mnt_ns is
+ * the namespace it was given: compare a container's with it, not with
+ * the test's. GRADE_RUN_TIMEOUT=N caps every run at N seconds.
+ * GRADE_EVENTS=FILE collects, one line per event, what the grader counts
+ * apart from pass and fail: "crash", "timeout" and "exe" (a step binary
+ * that became another program, checked by device and inode).
+ */
 
 /* ----- host facts ----- */
 unsigned long ns_inode(pid_t pid, const char *ns); /* pid 0: self */
