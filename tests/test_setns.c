@@ -273,7 +273,7 @@ Test(step07_setns, story_net_file_shows_the_targets_network)
 	    run(NULL, "set_ns", file, "readlink", "/proc/self/ns/net", NULL);
 
 	cr_assert_neq(ns_inode(t.pid, "net"), ns_inode(0, "net"));
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out, want, "the target's network namespace");
 	cr_expect_str_eq(p->err, "", "no PID join, no fork, nothing said");
 	proc_free(p);
@@ -291,7 +291,7 @@ Test(step07_setns, story_uts_file_shows_the_targets_hostname)
 	struct proc *p = run(NULL, "set_ns", file, "hostname", NULL);
 	char host[256] = "";
 
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out, want, "the target's hostname");
 	gethostname(host, sizeof(host) - 1);
 	cr_expect_str_neq(host, t.host, "the host's hostname is its own");
@@ -312,7 +312,7 @@ Test(step07_setns, story_pid_file_forks_into_the_pid_namespace)
 	 * /proc/self is the command's own host PID. */
 	struct proc *p =
 	    run(NULL, "set_ns", file, "readlink", "/proc/self/ns/pid", NULL);
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out, want, "the command is in the target's PID ns");
 	cr_expect(strncmp(p->err, "set_ns: child PID on host: ", 27) == 0 &&
 		      one_line(p->err),
@@ -320,7 +320,7 @@ Test(step07_setns, story_pid_file_forks_into_the_pid_namespace)
 	proc_free(p);
 
 	p = run(NULL, "set_ns", "-q", file, "/bin/sh", "-c", "exit 42", NULL);
-	cr_expect_eq(p->status, 42, "the exit status passes through");
+	expect_status(p, 42, "the exit status passes through");
 	cr_expect_str_eq(p->err, "", "-q says nothing");
 	proc_free(p);
 
@@ -336,7 +336,7 @@ Test(step07_setns, story_pid_file_forks_into_the_pid_namespace)
 	cr_expect_eq(ids[1], (pid_t)atoi(p->out), "echo $$ = %s", p->out);
 	cr_expect_gt(ids[1], 1, "not the target's PID 1");
 	proc_write(p, "\n");
-	cr_expect_eq(proc_finish(p), 0);
+	expect_finish(p, 0);
 	proc_free(p);
 	free(want);
 	free(file);
@@ -354,7 +354,7 @@ Test(step07_setns, all_sees_hostname_and_the_targets_processes)
 		"hostname; echo $$; ps -e -o pid=,args=", NULL);
 	char *want = xasprintf("%s\n", t.host);
 
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_assert_eq(strncmp(p->out, want, strlen(want)), 0,
 		     "the target's hostname: %s", p->out);
 	const char *rest = p->out + strlen(want);
@@ -396,11 +396,11 @@ Test(step07_setns, all_joins_every_namespace_of_the_target)
 		cr_assert_neq(ns_inode(t.pid, x), ns_inode(0, x), "%s", x);
 	struct proc *a = run(NULL, "set_ns", "-q", "-t", t.spid, "-a",
 			     "/bin/sh", "-c", PRINT_NS, NULL);
-	cr_expect_eq(a->status, 0, "%s", a->err);
+	expect_status(a, 0);
 	cr_expect_str_eq(a->out, want, "-a: every namespace of the target");
 	struct proc *d = run(NULL, "set_ns", "-q", "-t", t.spid, "/bin/sh",
 			     "-c", PRINT_NS, NULL);
-	cr_expect_eq(d->status, 0, "%s", d->err);
+	expect_status(d, 0);
 	cr_expect_str_eq(d->out, want, "no namespace option means -a");
 	char *after = ns_lines(0);
 	cr_expect_str_eq(after, host, "set_ns changed nothing of ours");
@@ -438,7 +438,7 @@ Test(step07_setns, all_enters_the_targets_root_from_a_deep_directory)
 	struct proc *p =
 	    run(&o, "set_ns", "-q", "-t", t.spid, "-a", "/bin/sh", "-c",
 		"stat -c %d:%i /; readlink /proc/self/cwd; ls /", NULL);
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out, want, "root = the target's root (%s), cwd = /",
 			 rootfs);
 	proc_free(p);
@@ -467,28 +467,26 @@ Test(step07_setns, exit_status_passes_through)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct proc *p = run(NULL, "set_ns", "-q", "-t", t.spid, "-a",
 				     "/bin/sh", "-c", cases[i].cmd, NULL);
-		cr_expect_eq(p->status, cases[i].status, "-t: %s",
-			     cases[i].cmd);
+		expect_status(p, cases[i].status, "-t: %s", cases[i].cmd);
 		proc_free(p);
 		p = run(NULL, "set_ns", uts, "/bin/sh", "-c", cases[i].cmd,
 			NULL);
-		cr_expect_eq(p->status, cases[i].status, "NSFILE: %s",
-			     cases[i].cmd);
+		expect_status(p, cases[i].status, "NSFILE: %s", cases[i].cmd);
 		proc_free(p);
 	}
 	struct proc *p =
 	    run(NULL, "set_ns", "-q", "-t", t.spid, "-a", missing, NULL);
-	cr_expect_eq(p->status, 127, "not found");
+	expect_status(p, 127, "not found");
 	cr_expect(one_line(p->err) && strstr(p->err, missing),
 		  "one line that names it: %s", p->err);
 	proc_free(p);
 	p = run(NULL, "set_ns", uts, missing, NULL);
-	cr_expect_eq(p->status, 127, "not found, NSFILE form");
+	expect_status(p, 127, "not found, NSFILE form");
 	cr_expect(one_line(p->err) && strstr(p->err, missing),
 		  "one line that names it: %s", p->err);
 	proc_free(p);
 	p = run(NULL, "set_ns", "-q", "-t", t.spid, "/etc", NULL);
-	cr_expect_eq(p->status, 126, "a directory cannot be executed");
+	expect_status(p, 126, "a directory cannot be executed");
 	cr_expect(one_line(p->err), "one line: %s", p->err);
 	proc_free(p);
 	free(missing);
@@ -510,14 +508,14 @@ Test(step07_setns, single_flags_join_only_their_namespace)
 		"/proc/self/ns/mnt /proc/self/ns/pid",
 		NULL);
 
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out, want, "--uts: the target's hostname only");
 	proc_free(p);
 	free(want);
 	want = xasprintf("net:[%lu]\n%s\n", ns_inode(t.pid, "net"), host_uts);
 	p = run(NULL, "set_ns", "-q", "-t", t.spid, "-n", "readlink",
 		"/proc/self/ns/net", "/proc/self/ns/uts", NULL);
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out, want, "-n: the target's network only");
 	proc_free(p);
 	free(want);
@@ -544,7 +542,7 @@ Test(step07_setns, works_against_an_unshare_fpu_target)
 		"hostname; echo $$",
 		NULL);
 
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_expect_eq(strncmp(p->out, want, strlen(want)), 0,
 		     "the target's PID and UTS namespaces: %s", p->out);
 	size_t n = strlen(want);
@@ -573,7 +571,7 @@ Test(step07_setns, works_against_a_bwrap_target)
 			     "-c", "hostname; " PRINT_NS, NULL);
 
 	cr_expect_neq(ns_inode(t.pid, "user"), ns_inode(0, "user"));
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out, want, "bwrap's hostname and namespaces");
 	proc_free(p);
 	free(want);
@@ -625,7 +623,7 @@ Test(step07_setns, works_against_a_step06_target)
 	cr_expect_neq(atoi(u + 5), 0, "not host root on the host");
 	cr_expect_eq(atoi(u + 5), atoi(cu + 5), "the container's root uid");
 	proc_write(p, "\n");
-	cr_expect_eq(proc_finish(p), 0, "%s", p->err);
+	expect_finish(p, 0);
 	free(deep);
 	free(s);
 	free(cs);
@@ -678,7 +676,7 @@ Test(step07_setns, rootless_enters_a_rootless_step06_container)
 			     "id -u; hostname; readlink /proc/self/ns/user; "
 			     "readlink /proc/self/ns/mnt",
 			     NULL);
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out, want, "uid 65534 joins its own container");
 	proc_free(p);
 	free(want);
@@ -699,7 +697,7 @@ Test(step07_setns, rootless_is_refused_a_root_container)
 	struct proc *p =
 	    run(&o, set_ns, "-t", t.spid, "/bin/sh", "-c", "echo RAN", NULL);
 
-	cr_expect_eq(p->status, 125);
+	expect_status(p, 125);
 	cr_expect(one_line(p->err) && strstr(p->err, "sudo"),
 		  "one line that suggests sudo: %s", p->err);
 	cr_expect_str_eq(p->out, "", "COMMAND did not run");
@@ -732,12 +730,12 @@ Test(step07_setns, only_fds_0_to_2_reach_command)
 	proc_free(p);
 	/* exec in place (NSFILE form) and after the fork (-t, PID join) */
 	p = run(&o, "set_ns", net, "/bin/ls", "/proc/self/fd", NULL);
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out, "0\n1\n2\n3\n", "NSFILE: 0-2 and ls's own");
 	proc_free(p);
 	p = run(&o, "set_ns", "-q", "-t", t.spid, "/bin/ls", "/proc/self/fd",
 		NULL);
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out, "0\n1\n2\n3\n", "-t: 0-2 and ls's own");
 	proc_free(p);
 	close(a);
@@ -757,7 +755,7 @@ static void expect_refused(char *const argv[], const char *why,
 {
 	struct proc *p = runv(NULL, "set_ns", argv);
 
-	cr_expect_eq(p->status, 125, "%s: status %d", label, p->status);
+	expect_status(p, 125, "%s", label);
 	cr_expect(one_line(p->err), "%s: one line: %s", label, p->err);
 	cr_expect(strstr(p->err, why), "%s: says '%s': %s", label, why, p->err);
 	cr_expect_str_eq(p->out, "", "%s: COMMAND did not run", label);
@@ -826,7 +824,7 @@ Test(step07_setns, bad_targets_options_and_names_are_125)
 	free(rec);
 
 	struct proc *h = run(NULL, "set_ns", "-h", NULL);
-	cr_expect_eq(h->status, 0, "--help is no error");
+	expect_status(h, 0, "--help is no error");
 	cr_expect(strncmp(h->out, "usage: set_ns", 13) == 0, "%s", h->out);
 	proc_free(h);
 	free(unknown);
@@ -846,7 +844,7 @@ Test(step07_setns, name_finds_a_record_written_by_hand)
 	struct proc *p =
 	    run(NULL, "set_ns", "-q", "--name", name, "hostname", NULL);
 
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out, want, "--name %s is the target", name);
 	cr_expect_eq(access(rec, F_OK), 0, "a live record stays");
 	unlink(rec);
@@ -875,7 +873,7 @@ Test(step07_setns, stale_records_are_refused_and_removed)
 		struct proc *p = run(NULL, "set_ns", "-q", "--name",
 				     cases[i].name, "echo", "RAN", NULL);
 
-		cr_expect_eq(p->status, 125, "%s", cases[i].name);
+		expect_status(p, 125, "%s", cases[i].name);
 		cr_expect(one_line(p->err) && strstr(p->err, "stale"),
 			  "says stale: %s", p->err);
 		cr_expect_str_eq(p->out, "", "COMMAND did not run");

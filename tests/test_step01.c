@@ -17,7 +17,7 @@ Test(step01, stdout_is_the_commands_alone)
 {
 	struct proc *p = run(NULL, "step01", "--", "/bin/echo", "hello", NULL);
 
-	cr_expect_eq(p->status, 0);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out, "hello\n", "stdout belongs to COMMAND");
 	cr_expect(strstr(p->err, "step01: child PID on host: "),
 		  "the runtime prints the child's host PID on stderr");
@@ -29,7 +29,7 @@ Test(step01, exit_status_passes_through)
 	struct proc *p =
 	    run(NULL, "step01", "-q", "/bin/sh", "-c", "exit 7", NULL);
 
-	cr_expect_eq(p->status, 7);
+	expect_status(p, 7);
 	cr_expect_str_eq(p->err, "", "-q: nothing on stderr");
 	proc_free(p);
 }
@@ -39,7 +39,7 @@ Test(step01, death_by_signal_is_128_plus_n)
 	struct proc *p =
 	    run(NULL, "step01", "-q", "/bin/sh", "-c", "kill -TERM $$", NULL);
 
-	cr_expect_eq(p->status, 128 + SIGTERM);
+	expect_status(p, 128 + SIGTERM);
 	proc_free(p);
 }
 
@@ -47,7 +47,7 @@ Test(step01, missing_command_is_127_with_one_line)
 {
 	struct proc *p = run(NULL, "step01", "-q", "/no/such/command", NULL);
 
-	cr_expect_eq(p->status, 127);
+	expect_status(p, 127);
 	cr_expect(strstr(p->err, "step01: ") &&
 		      strstr(p->err, "/no/such/command"),
 		  "names the command: %s", p->err);
@@ -61,7 +61,7 @@ Test(step01, not_executable_is_126)
 {
 	struct proc *p = run(NULL, "step01", "-q", "/etc/passwd", NULL);
 
-	cr_expect_eq(p->status, 126);
+	expect_status(p, 126);
 	proc_free(p);
 }
 
@@ -86,7 +86,7 @@ Test(step01, default_command_is_bin_sh)
 	struct proc *p = proc_start(&o, "step01", (char *[]){"", "-q", NULL});
 
 	proc_write(p, "echo from-sh; exit 3\n");
-	cr_expect_eq(proc_finish(p), 3);
+	expect_finish(p, 3);
 	cr_expect_str_eq(p->out, "from-sh\n");
 	proc_free(p);
 }
@@ -95,11 +95,11 @@ Test(step01, help_and_usage_errors)
 {
 	struct proc *p = run(NULL, "step01", "--help", NULL);
 
-	cr_expect_eq(p->status, 0);
+	expect_status(p, 0);
 	cr_expect(strstr(p->out, "usage: step01"), "usage on stdout");
 	proc_free(p);
 	p = run(NULL, "step01", "--no-such-option", NULL);
-	cr_expect_eq(p->status, 125, "unknown option: 125");
+	expect_status(p, 125, "unknown option: 125");
 	cr_expect(strstr(p->err, "step01: "), "prefixed message");
 	proc_free(p);
 }

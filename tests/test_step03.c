@@ -21,7 +21,7 @@ Test(step03, proc_lists_only_the_container)
 			     "echo /proc/[0-9]*",
 			     NULL);
 
-	cr_expect_eq(p->status, 0);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out, "Pid:\t1\nPPid:\t0\n/proc/1\n",
 			 "PID 1 with PPid 0, and only the shell and ls in "
 			 "/proc");
@@ -43,7 +43,7 @@ Test(step03, root_is_the_busybox_rootfs)
 	fclose(f);
 	struct proc *p = run(NULL, "step03", "-q", "/bin/sh", "-c", cmd, NULL);
 	unlink(marker);
-	cr_expect_eq(p->status, 0);
+	expect_status(p, 0);
 	cr_expect(strstr(p->out, "busybox\n"), "/bin/ls is busybox: %s",
 		  p->out);
 	cr_expect_null(strstr(p->out, "HOST-"),
@@ -63,7 +63,7 @@ Test(step03, old_root_is_not_in_mountinfo)
 	struct proc *p = run(NULL, "step03", "-q", "/bin/sh", "-c",
 			     "cut -d' ' -f5 /proc/self/mountinfo | sort", NULL);
 
-	cr_expect_eq(p->status, 0);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out,
 			 "/\n/dev\n/dev/pts\n/dev/shm\n/proc\n/sys\n/tmp\n",
 			 "mount points inside");
@@ -80,7 +80,7 @@ Test(step03, dev_is_minimal)
 			     "grep -c devpts",
 			     NULL);
 
-	cr_expect_eq(p->status, 0);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out,
 			 "/dev/null character special file 1:3\n"
 			 "/dev/zero character special file 1:5\n"
@@ -121,7 +121,7 @@ Test(step03, mounts_inside_do_not_propagate)
 	cr_expect_null(strstr(outside, rootmp),
 		       "the rootfs bind mount shows outside");
 	proc_write(p, "\n");
-	cr_expect_eq(proc_finish(p), 0);
+	expect_finish(p, 0);
 	free(rootmp);
 	free(outside);
 	free(path);
@@ -139,10 +139,10 @@ Test(step03, host_mount_table_unchanged_after_runs)
 	char *before = mountinfo();
 	struct proc *p = run(NULL, "step03", "-q", "/bin/true", NULL);
 
-	cr_expect_eq(p->status, 0);
+	expect_status(p, 0);
 	proc_free(p);
 	p = run(NULL, "step03", "-q", "/no/such/command", NULL);
-	cr_expect_eq(p->status, 127, "command missing in the rootfs: 127");
+	expect_status(p, 127, "command missing in the rootfs: 127");
 	cr_expect(strstr(p->err, "/no/such/command"));
 	proc_free(p);
 	char *after = mountinfo();
@@ -160,7 +160,7 @@ Test(step03, bad_rootfs_is_125_with_one_line)
 	for (int i = 0; i < 2; i++) {
 		struct proc *p = run(NULL, "step03", "-q", "--rootfs", bad[i],
 				     "/bin/true", NULL);
-		cr_expect_eq(p->status, 125, "--rootfs %s", bad[i]);
+		expect_status(p, 125, "--rootfs %s", bad[i]);
 		cr_expect(strstr(p->err, "step03: ") && strstr(p->err, bad[i]),
 			  "names the rootfs: %s", p->err);
 		cr_expect_eq(strchr(p->err, '\n'), p->err + strlen(p->err) - 1,
@@ -186,7 +186,7 @@ Test(step03, symlinked_mount_target_is_refused)
 	char *bin = xasprintf("%s/step03", dir);
 	struct proc *p = run(NULL, bin, "-q", "/bin/true", NULL);
 
-	cr_expect_eq(p->status, 125);
+	expect_status(p, 125);
 	cr_expect(strstr(p->err, "proc"), "names the target: %s", p->err);
 	char *after = mountinfo();
 	cr_expect_str_eq(after, before);
@@ -208,10 +208,10 @@ Test(step03, namespaces_are_new_for_mnt_and_pid_only)
 	pid_t child = proc_child(p);
 
 	cr_assert_gt(child, 0);
-	cr_expect_neq(ns_inode(child, "mnt"), ns_inode(0, "mnt"));
+	cr_expect_neq(ns_inode(child, "mnt"), p->mnt_ns);
 	cr_expect_neq(ns_inode(child, "pid"), ns_inode(0, "pid"));
 	cr_expect_eq(ns_inode(child, "net"), ns_inode(0, "net"));
 	proc_write(p, "\n");
-	cr_expect_eq(proc_finish(p), 0);
+	expect_finish(p, 0);
 	proc_free(p);
 }

@@ -20,13 +20,13 @@ Test(step04, default_and_chosen_hostname)
 	need_root();
 	struct proc *p = run(NULL, "step04", "-q", "hostname", NULL);
 
-	cr_expect_eq(p->status, 0);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out, "container\n");
 	proc_free(p);
 	char *name = xasprintf("web-%d", (int)getpid());
 	char *want = xasprintf("%s\n", name);
 	p = run(NULL, "step04", "-q", "--hostname", name, "hostname", NULL);
-	cr_expect_eq(p->status, 0);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out, want);
 	proc_free(p);
 	free(name);
@@ -43,7 +43,7 @@ Test(step04, host_hostname_survives_hostname_evil)
 	gethostname(host, sizeof(host));
 	struct proc *p = run(NULL, "step04", "-q", "/bin/sh", "-c", cmd, NULL);
 	gethostname(after, sizeof(after));
-	cr_expect_eq(p->status, 0, "renamed inside (99: not a new UTS ns)");
+	expect_status(p, 0, "renamed inside (99: not a new UTS ns)");
 	cr_expect(strstr(p->out, "evil-"));
 	cr_expect_str_eq(after, host, "the host was renamed");
 	free(cmd);
@@ -61,7 +61,7 @@ Test(step04, hosts_sysv_queue_is_invisible_inside)
 		"awk 'NR > 1 { print $2 }' /proc/sysvipc/msg", NULL);
 	char *want = xasprintf("%d\n", id);
 	msgctl(id, IPC_RMID, NULL);
-	cr_expect_eq(p->status, 0);
+	expect_status(p, 0);
 	cr_expect_null(strstr(p->out, want), "host queue %d listed inside", id);
 	free(want);
 	proc_free(p);
@@ -75,7 +75,7 @@ Test(step04, queue_made_inside_is_invisible_on_host)
 			      guard("ipc"), name);
 	struct proc *p = run(NULL, "step04", "-q", "/bin/sh", "-c", cmd, NULL);
 
-	cr_expect_eq(p->status, 0, "made inside (99: not a new IPC ns)");
+	expect_status(p, 0, "made inside (99: not a new IPC ns)");
 	cr_expect(strstr(p->out, name + 1), "listed inside: %s", p->out);
 	mqd_t q = mq_open(name, O_RDONLY);
 	cr_expect_eq(q, (mqd_t)-1, "the queue made inside exists on the host");
@@ -101,7 +101,7 @@ Test(step04, uts_and_ipc_inodes_differ)
 	cr_expect_neq(ns_inode(child, "ipc"), ns_inode(0, "ipc"));
 	cr_expect_eq(ns_inode(child, "net"), ns_inode(0, "net"));
 	proc_write(p, "\n");
-	cr_expect_eq(proc_finish(p), 0);
+	expect_finish(p, 0);
 	proc_free(p);
 }
 
@@ -118,13 +118,13 @@ Test(step04, hostname_limits)
 	gethostname(host, sizeof(host));
 	struct proc *p =
 	    run(NULL, "step04", "-q", "--hostname", name64, "hostname", NULL);
-	cr_expect_eq(p->status, 0, "64 bytes is HOST_NAME_MAX");
+	expect_status(p, 0, "64 bytes is HOST_NAME_MAX");
 	proc_free(p);
 	const char *bad[] = {name65, "", "-x", "a b", "a/b"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		p = run(NULL, "step04", "-q", "--hostname", bad[i], "true",
 			NULL);
-		cr_expect_eq(p->status, 125, "--hostname '%s'", bad[i]);
+		expect_status(p, 125, "--hostname '%s'", bad[i]);
 		cr_expect(strstr(p->err, "step04: --hostname"),
 			  "a clear message: %s", p->err);
 		cr_expect_null(strstr(p->err, "child PID"),

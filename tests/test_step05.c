@@ -61,7 +61,7 @@ Test(step05, none_has_only_lo_up)
 	struct proc *p = run(NULL, "step05", "-q", "--net", "none", "/bin/sh",
 			     "-c", "ip -o link | cut -d: -f2,3", NULL);
 
-	cr_expect_eq(p->status, 0);
+	expect_status(p, 0);
 	cr_expect_eq(strchr(p->out, '\n'), p->out + strlen(p->out) - 1,
 		     "one link: %s", p->out);
 	cr_expect(strstr(p->out, " lo: <LOOPBACK,UP"), "lo up: %s", p->out);
@@ -75,7 +75,7 @@ Test(step05, host_mode_keeps_the_hosts_namespace)
 			     "/proc/self/ns/net", NULL);
 	char *want = xasprintf("%s\n", ns_link("net"));
 
-	cr_expect_eq(p->status, 0);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out, want);
 	free(want);
 	proc_free(p);
@@ -93,7 +93,7 @@ Test(step05, veth_container_answers_ping)
 	cr_expect(link_exists(host_if), "host end %s", host_if);
 	cr_expect_eq(ping(addr), 0, "the host pings %s", addr);
 	proc_write(p, "\n");
-	cr_expect_eq(proc_finish(p), 0);
+	expect_finish(p, 0);
 	/* the kernel destroys the pair with the namespace, a moment later */
 	for (int i = 0; i < 200 && link_exists(host_if); i++)
 		usleep(10000);
@@ -111,7 +111,7 @@ Test(step05, veth_namespace_has_lo_and_eth0_only)
 			     "ip route | grep ^default",
 			     NULL);
 
-	cr_expect_eq(p->status, 0);
+	expect_status(p, 0);
 	cr_expect(strncmp(p->out, " lo\n eth0\ndefault via 10.", 25) == 0,
 		  "links and default route: %s", p->out);
 	proc_free(p);
@@ -131,7 +131,7 @@ Test(step05, container_mode_joins_the_network_of_pid)
 	struct proc *b = run(NULL, "step05", "-q", "--net", mode, "readlink",
 			     "/proc/self/ns/net", NULL);
 	char *want = xasprintf("net:[%lu]\n", ns_inode(pa, "net"));
-	cr_expect_eq(b->status, 0);
+	expect_status(b, 0);
 	cr_expect_str_eq(b->out, want, "same network namespace as %d", (int)pa);
 	cr_expect_neq(ns_inode(pa, "net"), ns_inode(0, "net"));
 	proc_write(a, "\n");
@@ -156,8 +156,8 @@ Test(step05, two_containers_at_once_both_work)
 	cr_expect_eq(ping(b_addr), 0, "ping %s", b_addr);
 	proc_write(a, "\n");
 	proc_write(b, "\n");
-	cr_expect_eq(proc_finish(a), 0);
-	cr_expect_eq(proc_finish(b), 0);
+	expect_finish(a, 0);
+	expect_finish(b, 0);
 	free(a_addr);
 	free(b_addr);
 	proc_free(a);
@@ -174,7 +174,7 @@ Test(step05, chosen_ip_and_a_taken_one)
 	cr_expect_eq(ping(addr), 0);
 	struct proc *b =
 	    run(NULL, "step05", "--ip", "10.201.251.2/30", "true", NULL);
-	cr_expect_eq(b->status, 125, "a taken address is refused");
+	expect_status(b, 125, "a taken address is refused");
 	cr_expect(strstr(b->err, "in use"), "says why: %s", b->err);
 	char *b_if = xasprintf("nsw%d", (int)b->child);
 	cr_expect_not(link_exists(b_if), "nothing left behind");
@@ -218,7 +218,7 @@ Test(step05, bad_network_options_are_125)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct proc *p =
 		    run(NULL, "step05", bad[i][0], bad[i][1], "true", NULL);
-		cr_expect_eq(p->status, 125, "%s %s", bad[i][0], bad[i][1]);
+		expect_status(p, 125, "%s %s", bad[i][0], bad[i][1]);
 		cr_expect(strstr(p->err, "step05: "), "a message");
 		cr_expect_null(strstr(p->err, "child PID"),
 			       "refused before clone: %s", p->err);

@@ -37,7 +37,7 @@ Test(step06, rootless_uid_0_and_pid_1_inside)
 					  "; cat /proc/self/setgroups",
 					  NULL});
 
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out, "0\n1\n0 65534 1\n0 65534 1\ndeny\n",
 			 "uid 0, PID 1, our ids mapped to 0, setgroups denied");
 	rm_rf(dir);
@@ -53,14 +53,14 @@ Test(step06, rootless_defaults_to_net_none_and_refuses_veth)
 	    &dir, (char *[]){"", "-q", "/bin/sh", "-c",
 			     "ip -o link | cut -d: -f2; hostname", NULL});
 
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out, " lo\ncontainer\n");
 	proc_free(p);
 	rm_rf(dir);
 	free(dir);
 	p = run_rootless(&dir,
 			 (char *[]){"", "--net", "veth", "/bin/true", NULL});
-	cr_expect_eq(p->status, 125);
+	expect_status(p, 125);
 	cr_expect(strstr(p->err, "--net none"), "points to --net none: %s",
 		  p->err);
 	rm_rf(dir);
@@ -78,7 +78,7 @@ Test(step06, rootless_dev_and_proc_work)
 			     "/dev/null && echo /proc/[0-9]*",
 			     NULL});
 
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out, "1:3\n/proc/1\n");
 	rm_rf(dir);
 	free(dir);
@@ -92,7 +92,7 @@ Test(step06, a_map_the_kernel_refuses_is_125)
 	struct proc *p = run_rootless(
 	    &dir, (char *[]){"", "--uid-map", "0:0:1", "/bin/true", NULL});
 
-	cr_expect_eq(p->status, 125);
+	expect_status(p, 125);
 	cr_expect(strstr(p->err, "uid_map") && strstr(p->err, "not permitted"),
 		  "names the map and the reason: %s", p->err);
 	rm_rf(dir);
@@ -118,7 +118,7 @@ Test(step06, as_root_container_root_is_not_host_root)
 		  "host sees uid 100000: %s", strstr(status, "Uid:"));
 	cr_expect_neq(ns_inode(child, "user"), ns_inode(0, "user"));
 	proc_write(p, "\n");
-	cr_expect_eq(proc_finish(p), 0);
+	expect_finish(p, 0);
 	cr_expect_str_eq(p->out, "0\n0 100000 65536\n0 100000 65536\n");
 	free(status);
 	free(path);
@@ -150,7 +150,7 @@ Test(step06, files_made_inside_belong_to_the_mapped_uid)
 	char *file = xasprintf("%s/rootfs/shared/made-inside", dir);
 	struct stat st;
 
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_assert_eq(stat(file, &st), 0, "file made");
 	cr_expect_eq(st.st_uid, 100000, "owned by host uid %u",
 		     (unsigned)st.st_uid);
@@ -171,7 +171,7 @@ Test(step06, container_root_cannot_read_host_roots_files)
 	struct proc *p = run(NULL, bin, "-q", "--net", "none", "/bin/sh", "-c",
 			     "cat /secret || echo refused", NULL);
 
-	cr_expect_eq(p->status, 0);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out, "refused\n",
 			 "container root read a host root 0600 file");
 	rm_rf(dir);
@@ -197,7 +197,7 @@ Test(step06, veth_works_inside_a_user_namespace)
 	char *cmd = xasprintf("ping -c1 -W2 %s >/dev/null", addr);
 	cr_expect_eq(system(cmd), 0, "the host pings %s", addr);
 	proc_write(p, "\n");
-	cr_expect_eq(proc_finish(p), 0);
+	expect_finish(p, 0);
 	free(cmd);
 	proc_free(p);
 }
@@ -213,13 +213,13 @@ Test(step06, bad_maps_are_125)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct proc *p =
 		    run(NULL, "step06", "--uid-map", bad[i], "/bin/true", NULL);
-		cr_expect_eq(p->status, 125, "--uid-map '%s'", bad[i]);
+		expect_status(p, 125, "--uid-map '%s'", bad[i]);
 		cr_expect(strstr(p->err, "step06: "), "a message");
 		cr_expect_null(strstr(p->err, "child PID"),
 			       "refused before clone");
 		proc_free(p);
 		p = run(NULL, "step06", "--gid-map", bad[i], "/bin/true", NULL);
-		cr_expect_eq(p->status, 125, "--gid-map '%s'", bad[i]);
+		expect_status(p, 125, "--gid-map '%s'", bad[i]);
 		proc_free(p);
 	}
 }

@@ -57,10 +57,10 @@ Test(step07, name_is_recorded_and_found_by_set_ns)
 		  rec);
 	struct proc *e =
 	    run(NULL, "set_ns", "-q", "--name", name, "hostname", NULL);
-	cr_expect_eq(e->status, 0, "%s", e->err);
+	expect_status(e, 0);
 	cr_expect_str_eq(e->out, "container\n");
 	proc_write(p, "\n");
-	cr_expect_eq(proc_finish(p), 0);
+	expect_finish(p, 0);
 	cr_expect_null(read_text(path), "record removed after exit");
 	free(want);
 	free(rec);
@@ -78,11 +78,11 @@ Test(step07, a_name_in_use_is_refused)
 	struct proc *q =
 	    run(NULL, "step07", "-q", "--name", name, "true", NULL);
 
-	cr_expect_eq(q->status, 125);
+	expect_status(q, 125);
 	cr_expect(strstr(q->err, name) && strstr(q->err, "running"),
 		  "says the name is taken: %s", q->err);
 	proc_write(p, "\n");
-	cr_expect_eq(proc_finish(p), 0);
+	expect_finish(p, 0);
 	free(name);
 	proc_free(q);
 	proc_free(p);
@@ -102,7 +102,7 @@ Test(step07, sigkill_of_the_runtime_kills_the_container)
 	/* The record is stale now: the name can be used again at once. */
 	struct proc *q = run(NULL, "step07", "-q", "--name", name, "--net",
 			     "none", "true", NULL);
-	cr_expect_eq(q->status, 0, "stale record not cleaned: %s", q->err);
+	expect_status(q, 0, "stale record not cleaned");
 	char *path = record_path(name);
 	cr_expect_null(read_text(path), "record removed");
 	free(path);
@@ -121,7 +121,7 @@ Test(step07, detach_returns_at_once_and_the_container_runs)
 	pid_t pid = (pid_t)atoi(p->out);
 	char *path = record_path(name);
 
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_assert_gt(pid, 1, "stdout is the host PID: '%s'", p->out);
 	cr_expect(pid_alive(pid), "the container runs");
 	cr_expect_neq(ns_inode(pid, "pid"), ns_inode(0, "pid"));
@@ -176,7 +176,7 @@ Test(step07, init_reaps_orphans)
 	cr_assert_gt(child, 0);
 	usleep(800000);
 	cr_expect_eq(zombies_in(child), 0, "a zombie is left");
-	cr_expect_eq(proc_finish(p), 0);
+	expect_finish(p, 0);
 	proc_free(p);
 }
 
@@ -192,7 +192,7 @@ Test(step07, sigterm_to_the_runtime_reaches_command)
 
 	cr_assert(proc_wait_out(p, "ready"));
 	proc_kill(p, SIGTERM);
-	cr_expect_eq(proc_finish(p), 3);
+	expect_finish(p, 3);
 	cr_expect(strstr(p->out, "got-term"));
 	proc_free(p);
 }
@@ -209,7 +209,7 @@ Test(step07, stop_timeout_ends_a_pid_1_that_ignores_sigterm)
 	cr_assert_gt(child, 0);
 	usleep(200000);
 	proc_kill(p, SIGTERM);
-	cr_expect_eq(proc_finish(p), 128 + SIGKILL, "SIGKILL after 1 s");
+	expect_finish(p, 128 + SIGKILL, "SIGKILL after 1 s");
 	proc_free(p);
 }
 
@@ -224,7 +224,7 @@ Test(step07, only_fds_0_to_2_reach_command)
 	struct proc *p = run(&o, "step07", "-q", "--net", "none", "/bin/sh",
 			     "-c", "ls /proc/1/fd; true", NULL);
 
-	cr_expect_eq(p->status, 0);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out, "0\n1\n2\n", "PID 1's descriptors");
 	close(a);
 	close(b);
@@ -240,7 +240,7 @@ Test(step07, docker_default_capabilities_and_no_new_privs)
 		"/proc/1/status",
 		NULL);
 
-	cr_expect_eq(p->status, 0);
+	expect_status(p, 0);
 	/* chown dac_override fowner fsetid kill setgid setuid setpcap
 	 * net_bind_service net_raw sys_chroot audit_write setfcap */
 	cr_expect_str_eq(p->out, "CapEff:\t00000000a00425fb\n"
@@ -260,7 +260,7 @@ Test(step07, proc_is_masked_and_proc_sys_read_only)
 	struct proc *p = run(NULL, "step07", "-q", "--net", "none", "/bin/sh",
 			     "-c", cmd, NULL);
 
-	cr_expect_eq(p->status, 0);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out, "0\nsys-ro\n0\n");
 	free(cmd);
 	proc_free(p);
@@ -274,7 +274,7 @@ Test(step07, new_session_and_cwd_inside_the_rootfs)
 	    run(&o, "step07", "-q", "--net", "none", "/bin/sh", "-c",
 		"cut -d' ' -f6 /proc/1/stat; readlink /proc/1/cwd", NULL);
 
-	cr_expect_eq(p->status, 0);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out, "1\n/\n",
 			 "PID 1 leads its own session; cwd is the rootfs' /");
 	proc_free(p);
@@ -316,7 +316,7 @@ Test(step07, exec_failure_is_one_line_and_127)
 	struct proc *p =
 	    run(NULL, "step07", "-q", "--net", "none", "/no/such/cmd", NULL);
 
-	cr_expect_eq(p->status, 127);
+	expect_status(p, 127);
 	cr_expect_str_eq(p->err,
 			 "step07: execvp(/no/such/cmd): No such file or "
 			 "directory\n");
@@ -338,7 +338,7 @@ Test(step07, bad_names_and_timeouts_are_125)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct proc *p =
 		    run(NULL, "step07", bad[i][0], bad[i][1], "true", NULL);
-		cr_expect_eq(p->status, 125, "%s '%s'", bad[i][0], bad[i][1]);
+		expect_status(p, 125, "%s '%s'", bad[i][0], bad[i][1]);
 		cr_expect(strstr(p->err, "step07: "), "a message");
 		cr_expect_null(strstr(p->err, "child PID"));
 		proc_free(p);
@@ -355,7 +355,7 @@ Test(step07, detach_with_init_returns_while_it_runs)
 			     "none", "sleep", "5", NULL);
 	pid_t pid = (pid_t)atoi(p->out);
 
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_assert_gt(pid, 1, "the host PID: '%s'", p->out);
 	cr_expect(pid_alive(pid), "the container runs");
 	kill(pid, SIGKILL);

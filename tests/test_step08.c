@@ -70,7 +70,7 @@ Test(step08, cgroup_namespace_root_is_the_containers_cgroup)
 	char *dir = cg_dir(p->pid, "pids");
 	cr_expect_eq(access(dir, F_OK), 0, "%s exists while it runs", dir);
 	proc_write(p, "\n");
-	cr_expect_eq(proc_finish(p), 0);
+	expect_finish(p, 0);
 	cr_expect_str_eq(p->out, "ready\n",
 			 "every line of /proc/self/cgroup "
 			 "ends in ':/'");
@@ -115,14 +115,14 @@ Test(step08, memory_limit_kills_a_hog_but_not_a_small_allocation)
 			     "echo small-ok",
 			     NULL);
 
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out, "small-ok\n");
 	proc_free(p);
 	p = run(NULL, "step08", "-q", "--memory", "32m", "--net", "none",
 		"/bin/sh", "-c",
 		"x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo survived",
 		NULL);
-	cr_expect_eq(p->status, 128 + SIGKILL, "the OOM killer: 137");
+	expect_status(p, 128 + SIGKILL, "the OOM killer: 137");
 	cr_expect_null(strstr(p->out, "survived"));
 	char *dir = cg_dir(p->pid, "memory");
 	cr_expect_neq(access(dir, F_OK), 0, "%s removed after the OOM kill",
@@ -187,7 +187,7 @@ Test(step08, stale_cgroup_of_a_killed_runtime_is_swept)
 	cr_expect(wait_gone(child, 2), "the container died with its runtime");
 	struct proc *q = run(NULL, "step08", "-q", "--pids", "10", "--net",
 			     "none", "true", NULL);
-	cr_expect_eq(q->status, 0);
+	expect_status(q, 0);
 	cr_expect_neq(access(dir, F_OK), 0, "%s swept by the next start", dir);
 	free(dir);
 	proc_free(q);
@@ -200,7 +200,7 @@ Test(step08, verbose_names_the_cgroup_layout)
 	struct proc *p = run(NULL, "step08", "-v", "--pids", "10", "--net",
 			     "none", "true", NULL);
 
-	cr_expect_eq(p->status, 0);
+	expect_status(p, 0);
 	cr_expect(strstr(p->err, cgroup_v2() ? "step08: cgroup v2"
 					     : "step08: cgroup v1"),
 		  "-v names the layout: %s", p->err);
@@ -259,7 +259,7 @@ Test(step08, invalid_limits_are_125)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct proc *p =
 		    run(NULL, "step08", bad[i][0], bad[i][1], "true", NULL);
-		cr_expect_eq(p->status, 125, "%s '%s'", bad[i][0], bad[i][1]);
+		expect_status(p, 125, "%s '%s'", bad[i][0], bad[i][1]);
 		cr_expect(strstr(p->err, "step08: "), "a message");
 		cr_expect_null(strstr(p->err, "child PID"));
 		proc_free(p);
