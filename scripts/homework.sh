@@ -1,11 +1,16 @@
 #!/bin/sh
 # Exercise skeletons from the marked solution (docs/homework.md).
 #
-#   scripts/homework.sh make [DIR]             what `make homework` runs: DIR/stepNN-*/
+#   scripts/homework.sh make [DIR [NN]]        what `make homework` runs: DIR/stepNN-*/
 #                                              (default homework/) for every step;
-#                                              refuses if DIR exists, unless FORCE=1
+#                                              refuses if DIR exists, unless FORCE=1.
+#                                              With NN (make homework STEP=NN): that
+#                                              step alone, beside what DIR holds; FORCE=1
+#                                              overwrites that step and nothing else
 #   scripts/homework.sh skeleton STEPDIR OUT   one step's skeleton into OUT
 #   scripts/homework.sh strip FILE             FILE without any marker line
+#   scripts/homework.sh blocks STEPDIR         the code of each of the step's blocks,
+#                                              after a line "@@ FILE:LINE" (scripts/kit.py)
 #   scripts/homework.sh lint [STEPDIR]...      check the markers (default: every step)
 #
 # The markers, in stepNN-*/ only around code that step NN adds:
@@ -67,7 +72,7 @@ function stub_line(s) {
 	emit(end_indent s)
 }
 function emit(s) {
-	if (mode != "lint")
+	if (mode != "lint" && mode != "blocks")
 		print s
 }
 BEGIN {
@@ -119,6 +124,8 @@ $0 ~ BEGIN_RE {
 		nblocks++
 		emit(indent_of($0) "/* TODO step" cur ":")
 		emit(indent_of($0) " * " text)
+		if (mode == "blocks")
+			printf "@@ %s:%d\n", FILENAME, FNR
 	}
 	state = $0 ~ /[*]\// ? 2 : 1
 	next
@@ -163,7 +170,9 @@ $0 ~ END_RE {
 	fail("a marker must be alone on its line")
 }
 state == 2 {
-	if (!ours)
+	if (mode == "blocks" && ours)
+		print
+	else if (!ours)
 		emit($0)
 	next
 }
@@ -221,22 +230,58 @@ skeleton() {
 	echo "$total"
 }
 
+readme() {
+	cat <<'EOT'
+Each stepNN-*/ here is the workshop's step NN with the code that step adds
+replaced by TODO comments: `grep -rn 'TODO step05' step05-netns` lists them.
+Fill them in, then, from the repository's root:
+
+    sudo make grade STEP=05      build this step05 and run step05's test suite
+
+Each failed check says what it checks, what the runtime did (its exit
+status, decoded, and the last lines of its stderr) and a hint: the TODO or
+the section of the chapter to reread. docs/homework.md says what each suite
+checks.
+EOT
+}
+
 cmd=${1:-make}
 [ $# -gt 0 ] && shift
 case "$cmd" in
 make)
 	out=${1:-homework}
+	only=${2:-}
+	list=$(steps)
+	[ -n "$list" ] || die "no step directories here"
+	if [ -n "$only" ]; then
+		only=${only#step}
+		only=$(printf '%02d' "${only#0}" 2>/dev/null) || die "STEP=$2: a step number"
+		d=$(printf '%s\n' $list | grep "^step$only-" || true)
+		[ -n "$d" ] || die "no step $only here"
+		if [ -e "$out/$d" ]; then
+			[ "${FORCE:-0}" = 1 ] ||
+				die "$out/$d exists and may hold your work: move it away, or overwrite it (and only it) with: make homework STEP=$only FORCE=1"
+			rm -rf "$out/$d"
+		fi
+		mkdir -p "$out"
+		tmp="$out/.$d.tmp.$$"
+		trap 'rm -rf "$tmp"' EXIT
+		b=$(skeleton "$d" "$tmp")
+		mv "$tmp" "$out/$d"
+		trap - EXIT
+		[ -e "$out/README" ] || readme >"$out/README"
+		echo "homework: wrote $out/$d: $b TODO blocks (grade it with: sudo make grade STEP=$only)"
+		exit 0
+	fi
 	if [ -e "$out" ]; then
 		[ "${FORCE:-0}" = 1 ] ||
-			die "$out/ exists and may hold your work: move it away, or overwrite it with: make homework FORCE=1"
+			die "$out/ exists and may hold your work: move it away, or overwrite it with: make homework FORCE=1 (or one step: make homework STEP=NN)"
 		# FORCE deletes a homework tree, never a repository or a home.
 		[ -d "$out" ] && [ ! -e "$out/.git" ] && [ ! -e "$out/Makefile" ] &&
 			[ "$(cd "$out" && pwd)" != "$HOME" ] && [ "$(cd "$out" && pwd)" != / ] ||
 			die "$out does not look like a homework tree: not deleting it"
 		rm -rf "$out"
 	fi
-	list=$(steps)
-	[ -n "$list" ] || die "no step directories here"
 	tmp="$out.tmp.$$"
 	trap 'rm -rf "$tmp"' EXIT
 	mkdir -p "$tmp"
@@ -248,18 +293,19 @@ make)
 			echo "homework: $out/$d: $b TODO blocks"
 		fi
 	done
-	cat >"$tmp/README" <<'EOT'
-Each stepNN-*/ here is the workshop's step NN with the code that step adds
-replaced by TODO comments: `grep -rn 'TODO step05' step05-netns` lists them.
-Fill them in, then, from the repository's root:
-
-    sudo make grade STEP=05      build this step05 and run step05's test suite
-
-docs/homework.md says what each suite checks.
-EOT
+	readme >"$tmp/README"
 	mv "$tmp" "$out"
 	trap - EXIT
 	echo "homework: wrote $out/ (grade a step with: sudo make grade STEP=NN)"
+	;;
+blocks)
+	[ $# -eq 1 ] || die "usage: homework.sh blocks STEPDIR"
+	n=$(step_of "$1")
+	[ -n "$n" ] || die "$1: not a stepNN-* directory"
+	for f in "$1"/*.c "$1"/*.h; do
+		[ -f "$f" ] && transform blocks "$n" "$f"
+	done
+	true
 	;;
 skeleton)
 	[ $# -eq 2 ] || die "usage: homework.sh skeleton STEPDIR OUT"
