@@ -23,7 +23,8 @@
 # submissions), OUT (where builds and logs go; default build/homework),
 # GRADE_TIME (seconds per graded run, default 600), GRADE_PIDS and
 # GRADE_MEMORY (the sandbox's cgroup limits), GRADE_RUN_TIMEOUT (a cap on
-# each run of a runtime, in seconds).
+# each run of a runtime, in seconds), GRADE_JOBS (students graded side by
+# side by batch; default 1).
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -37,7 +38,7 @@ STEPS=${STEPS:-}
 GRADE_TIME=${GRADE_TIME:-600}
 # (the system's python3 first: a shim of a version manager costs a second)
 PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || echo python3)}
-export MAKE TEST_BIN TEST_JOBS HOMEWORK_CFLAGS GRADE_TIME PYTHON
+export MAKE TEST_BIN TEST_JOBS HOMEWORK_CFLAGS GRADE_TIME PYTHON STEPS
 [ -z "${GRADE_RUN_TIMEOUT:-}" ] || export GRADE_RUN_TIMEOUT
 
 die() {
@@ -52,6 +53,7 @@ abspath() {
 case "${1:-}" in inside) ;; *)
 	mkdir -p "$OUT"
 	OUT=$(abspath "$OUT")
+	export OUT
 	;;
 esac
 case "$TEST_BIN" in /*) ;; *) TEST_BIN=$ROOT/$TEST_BIN ;; esac
@@ -245,29 +247,40 @@ cmd_grade() {
 	return $rc
 }
 
+# student WHO TREE: every step of one student's tree (batch, one at a time
+# or GRADE_JOBS side by side); the summary into OUT/batch/WHO/summary.
+cmd_student() {
+	who=$1 tree=$2
+	# A submission may be the homework/ tree itself or hold it.
+	[ -d "$tree/homework" ] && [ -z "$(steps_in "$tree")" ] && tree=$tree/homework
+	mkdir -p "$OUT/batch/$who"
+	for n in $(STEPS='' steps_in . | while read -r d; do step_of "$d"; done); do
+		if [ -n "$STEPS" ]; then
+			case " $STEPS " in *" $n "*) ;; *) continue ;; esac
+		fi
+		VERBOSE=0 graded "$n" "$(step_dir "$tree" "$n")" \
+			"$OUT/batch/$who/step$n" "$n" "$who" || true
+	done >"$OUT/batch/$who/summary"
+	# The student's steps in one JSON and one JUnit file.
+	$PYTHON scripts/results.py merge "$OUT/batch/$who/grades" \
+		"$OUT/batch/$who"/step[0-9][0-9]/grade.json
+}
+
 cmd_batch() {
 	subs=${1:?usage: grade.sh batch SUBMISSIONS}
 	[ -d "$subs" ] || die "no directory $subs"
 	need_tools
-	steps=$(steps_in . | while read -r d; do step_of "$d"; done)
 	build_reference
 	make_tree
-	tsv="$OUT/grades.tsv"
-	printf 'student\tstep\tscore\tmax\tcrashed\ttimed_out\tstatus\n' >"$tsv"
+	rm -rf "$OUT/batch"
 	for s in "$subs"/*/; do
-		s=${s%/}
-		who=$(basename "$s")
-		tree=$s
-		# A submission may be the homework/ tree itself or hold it.
-		[ -d "$s/homework" ] && [ -z "$(steps_in "$s")" ] && tree=$s/homework
-		for n in $steps; do
-			VERBOSE=0 graded "$n" "$(step_dir "$tree" "$n")" \
-				"$OUT/batch/$who/step$n" "$n" "$who" || true
-		done
-		# The student's steps in one JSON and one JUnit file.
-		$PYTHON scripts/results.py merge "$OUT/batch/$who/grades" \
-			"$OUT/batch/$who"/step[0-9][0-9]/grade.json
+		[ -d "$s" ] && printf '%s\n%s\n' "$(basename "$s")" "${s%/}"
+	done | xargs -d '\n' -n 2 -P "${GRADE_JOBS:-1}" sh "$ROOT/scripts/grade.sh" student
+	tsv="$OUT/grades.tsv"
+	for s in "$subs"/*/; do
+		[ -d "$s" ] && cat "$OUT/batch/$(basename "$s")/summary"
 	done
+	printf 'student\tstep\tscore\tmax\tcrashed\ttimed_out\tstatus\n' >"$tsv"
 	$PYTHON - "$OUT"/batch/*/step[0-9][0-9]/grade.json >>"$tsv" <<'EOT'
 import json, sys
 for f in sys.argv[1:]:
@@ -387,6 +400,7 @@ grade) cmd_grade "$@" ;;
 batch) cmd_batch "$@" ;;
 check) cmd_check "$@" ;;
 inside) cmd_inside "$@" ;;
+student) cmd_student "$@" ;;
 check-step)
 	# one row of cmd_check, into $OUT/check/stepNN/{row,rc}
 	w="$OUT/check/step$(step_of "$1")"
