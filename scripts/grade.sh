@@ -379,9 +379,11 @@ cmd_check() {
 	for d in $list; do
 		n=$(step_of "$d")
 		grep -q "TODO" "$OUT/check/step$n/row" 2>/dev/null || continue
-		suite_tests "$n" | sed 's/.*:://' | while read -r t; do
-			grep -q "\`$t\`" docs/homework.md ||
-				echo "check-homework: warning: docs/homework.md does not describe step$n's test $t" >&2
+		suite_tests "$n" | while read -r t; do
+			grep -q "\`${t#*::}\`" docs/homework.md ||
+				echo "check-homework: warning: docs/homework.md does not describe step$n's test ${t#*::}" >&2
+			grep -q "^$t	" tests/hints.txt ||
+				echo "check-homework: warning: tests/hints.txt has no hint for $t" >&2
 		done
 	done
 	# The grading itself: the sandbox against bad submissions, the reports,
