@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # A sandbox for one graded run (docs/homework.md, "The sandbox").
 #
 #   scripts/sandbox.sh run DIR -- COMMAND [ARG]...
@@ -9,11 +9,9 @@
 # a root of its own: the host's /usr and /etc read-only, a minimal /dev, its
 # own /proc and /sys (of its network namespace), an empty /tmp, /var/tmp,
 # /run and /root on tmpfs, and of the rest of the host only the paths listed
-# in SANDBOX_SHOW (space-separated; "PATH" read-only, "PATH:rw" writable,
-# "PATH:copy" a copy on the sandbox's tmpfs, not a mount point: the rootfs,
-# which the step03 suite looks for in the mount table), each at its own
-# place. Nothing else of the host is visible: not the repository, not its
-# build/, not another checkout.
+# in SANDBOX_SHOW (space-separated; "PATH" read-only, "PATH:rw" writable),
+# each at its own place. Nothing else of the host is visible: not the
+# repository, not its build/, not another checkout.
 #
 # Limits: SANDBOX_TIME seconds (timeout(1) kills it; default 600), a cgroup
 # (v2, or v1's pids, memory and cpu hierarchies) with pids.max SANDBOX_PIDS
@@ -29,9 +27,13 @@
 #   limits     one line per limit it reached ("pids 1000")
 # Exits 0 when COMMAND ran (whatever its status), 124 on the time limit, 2
 # when the sandbox could not be made.
-set -eu
-# The system's tools only, and no lookup through shims: every command here
-# is paid on every graded run.
+#
+# Every graded run pays for this script, and a command costs a fork and an
+# exec: bash's builtins wait (read -t on FIFOs) and read /proc, and
+# `mount -a -T FSTAB` makes a list of mounts in one command.
+set -euo pipefail
+shopt -s globstar nullglob
+# The system's tools only, found at once (no shims of version managers).
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
 
@@ -53,9 +55,9 @@ SANDBOX_SHOW=${SANDBOX_SHOW:-}
 # below our own cgroup in each hierarchy of pids, memory and cpu (from
 # /proc/self/cgroup), so that a grader that is itself limited stays so.
 CG_V2=""
-CG_DIRS=""  # every directory made: limits, leftovers, clean-up
-CG_PROCS="" # the cgroup.procs files the sandbox starts in
-CG_BINDS="" # "DIR:NAME", shown inside as /sys/fs/cgroup/NAME
+CG_DIRS=()  # every directory made: limits, leftovers, clean-up
+CG_PROCS=() # the cgroup.procs files the sandbox starts in
+CG_BINDS=() # "DIR NAME": shown inside as /sys/fs/cgroup/NAME
 
 # "v2", or one line "MOUNTPOINT OURPATH" per v1 hierarchy of pids, memory
 # or cpu.
@@ -91,308 +93,342 @@ cg_layout() {
 }
 
 cg_setup() {
-	id=$1
+	local id=$1 layout m p d top c
 	layout=$(cg_layout)
-	if [ "$layout" = v2 ]; then
+	if [[ $layout == v2 ]]; then
 		CG_V2=1
 		top=/sys/fs/cgroup/nsworkshop-grade
-		mkdir -p "$top"
-		for d in /sys/fs/cgroup "$top"; do
+		mkdir -p "$top/$id/run" || return 1
+		for d in /sys/fs/cgroup "$top" "$top/$id"; do
 			for c in pids memory cpu; do
 				grep -qw "$c" "$d/cgroup.subtree_control" ||
 					echo "+$c" >"$d/cgroup.subtree_control" 2>/dev/null || true
 			done
 		done
-		mkdir "$top/$id" "$top/$id/run" || return 1
-		CG_DIRS=$top/$id
-		CG_PROCS=$top/$id/run/cgroup.procs
-		CG_BINDS=$top/$id:
-		[ ! -e "$top/$id/pids.max" ] || echo "$SANDBOX_PIDS" >"$top/$id/pids.max"
-		[ ! -e "$top/$id/memory.max" ] || echo "$SANDBOX_MEMORY" >"$top/$id/memory.max"
-		[ ! -e "$top/$id/memory.swap.max" ] || echo 0 >"$top/$id/memory.swap.max"
+		CG_DIRS=("$top/$id")
+		CG_PROCS=("$top/$id/run/cgroup.procs")
+		CG_BINDS=("$top/$id -")
+		[[ ! -e $top/$id/pids.max ]] || echo "$SANDBOX_PIDS" >"$top/$id/pids.max"
+		[[ ! -e $top/$id/memory.max ]] || echo "$SANDBOX_MEMORY" >"$top/$id/memory.max"
+		[[ ! -e $top/$id/memory.swap.max ]] || echo 0 >"$top/$id/memory.swap.max"
 		return 0
 	fi
 	while read -r m p; do
-		[ -n "$m" ] || continue
+		[[ -n $m ]] || continue
 		d=$m${p%/}/nsworkshop-grade-$id
-		mkdir "$d" || return 1
-		CG_DIRS="$CG_DIRS $d"
-		CG_PROCS="$CG_PROCS $d/cgroup.procs"
-		CG_BINDS="$CG_BINDS $d:${m##*/}"
-		[ ! -e "$d/pids.max" ] || echo "$SANDBOX_PIDS" >"$d/pids.max"
-		[ ! -e "$d/memory.limit_in_bytes" ] || echo "$SANDBOX_MEMORY" >"$d/memory.limit_in_bytes"
-	done <<EOT
-$layout
-EOT
-	[ -n "$CG_DIRS" ]
+		CG_DIRS+=("$d")
+		CG_PROCS+=("$d/cgroup.procs")
+		CG_BINDS+=("$d ${m##*/}")
+	done <<<"$layout"
+	((${#CG_DIRS[@]})) || return 1
+	mkdir "${CG_DIRS[@]}" || return 1
+	for d in "${CG_DIRS[@]}"; do
+		[[ ! -e $d/pids.max ]] || echo "$SANDBOX_PIDS" >"$d/pids.max"
+		[[ ! -e $d/memory.limit_in_bytes ]] || echo "$SANDBOX_MEMORY" >"$d/memory.limit_in_bytes"
+	done
 }
 
 # The limits the sandbox reached, one line each: pids.events' "max", an
 # OOM kill in memory.events (v2) or memory.oom_control (v1).
 cg_limits() {
-	set --
-	for d in $CG_DIRS; do
-		for f in pids.events memory.events memory.oom_control; do
-			[ ! -r "$d/$f" ] || set -- "$@" "$d/$f"
+	local d key n
+	for d in "${CG_DIRS[@]}"; do
+		if [[ -r $d/pids.events ]]; then
+			while read -r key n; do
+				[[ $key != max || $n == 0 ]] || echo "pids $SANDBOX_PIDS"
+			done <"$d/pids.events"
+		fi
+		for f in "$d/memory.events" "$d/memory.oom_control"; do
+			[[ -r $f ]] || continue
+			while read -r key n; do
+				[[ $key != oom_kill || $n == 0 ]] || echo "memory $SANDBOX_MEMORY"
+			done <"$f"
 		done
 	done
-	[ $# -gt 0 ] || return 0
-	awk -v pids="$SANDBOX_PIDS" -v mem="$SANDBOX_MEMORY" '
-		FILENAME ~ /pids.events$/ && $1 == "max" && $2 > 0 { l["pids " pids] = 1 }
-		FILENAME ~ /memory/ && $1 == "oom_kill" && $2 > 0 { l["memory " mem] = 1 }
-		END { for (k in l) print k }' "$@"
+}
+
+# Every directory below the cgroups, deepest first.
+cg_subdirs() {
+	local d sub
+	for d in "${CG_DIRS[@]}"; do
+		for sub in "$d"/**/; do
+			[[ $sub == "$d/" ]] || echo "${sub%/}"
+		done
+	done | sort -r
 }
 
 # Kill every process of the cgroups and remove them, deepest first.
 cg_cleanup() {
-	[ -n "$CG_DIRS" ] || return 0
-	for d in $CG_DIRS; do
-		[ ! -e "$d/cgroup.kill" ] || echo 1 >"$d/cgroup.kill" 2>/dev/null || true
+	((${#CG_DIRS[@]})) || return 0
+	local d f i pids p
+	for d in "${CG_DIRS[@]}"; do
+		[[ ! -e $d/cgroup.kill ]] || echo 1 >"$d/cgroup.kill" 2>/dev/null || true
 	done
-	i=0
-	while [ $i -lt 50 ]; do
-		pids=$(find $CG_DIRS -name cgroup.procs -exec cat {} + 2>/dev/null)
-		[ -n "$pids" ] || break
-		kill -9 $pids 2>/dev/null || true
+	for ((i = 0; i < 50; i++)); do
+		pids=()
+		for d in "${CG_DIRS[@]}"; do
+			for f in "$d"/cgroup.procs "$d"/**/cgroup.procs; do
+				[[ -r $f ]] || continue
+				while read -r p; do pids+=("$p"); done <"$f"
+			done
+		done
+		((${#pids[@]})) || break
+		kill -9 "${pids[@]}" 2>/dev/null || true
 		sleep 0.1
-		i=$((i + 1))
 	done
-	find $CG_DIRS -depth -type d -exec rmdir {} + 2>/dev/null || true
-	for d in $CG_DIRS; do
-		[ ! -d "$d" ] || echo "sandbox: could not remove the cgroup $d" >&2
+	# shellcheck disable=SC2046 # one cgroup a line, none with spaces
+	rmdir $(cg_subdirs) "${CG_DIRS[@]}" 2>/dev/null || true
+	for d in "${CG_DIRS[@]}"; do
+		[[ ! -d $d ]] || echo "sandbox: could not remove the cgroup $d" >&2
 	done
-	[ -z "$CG_V2" ] || rmdir /sys/fs/cgroup/nsworkshop-grade 2>/dev/null || true
-	CG_DIRS=""
+	[[ -z $CG_V2 ]] || rmdir /sys/fs/cgroup/nsworkshop-grade 2>/dev/null || true
+	CG_DIRS=()
 }
 
 # ------------------------------------------------- the supervisor's view --
-# What the sandbox whose PID 1 is host PID $1 holds: its mount points, its
-# network links, every process below its PID 1 (zombies aside: reaped,
-# they are gone).
+# What the sandbox whose PID 1 is host PID $1 holds, one line each: its
+# mount points, its network links, every process below its PID 1 (zombies
+# aside: reaped, they are gone), the cgroups below the sandbox's (a
+# step08-PID of a killed runtime). Builtins only: /proc is read, not run.
 snapshot() {
-	cat /proc/[0-9]*/stat 2>/dev/null | awk -v top="$1" '
-		FILENAME ~ /mountinfo$/ { print "mount " $5 " (" $(NF - 2) ")"; next }
-		FILENAME ~ /net\/dev$/ { if (FNR > 2) { sub(/:.*/, "", $1); print "link " $1 }; next }
-		{
-			# "PID (COMM) STATE PPID ...": COMM may hold anything
-			i = index($0, " ("); j = 0
-			for (k = length($0) - 1; k > i; k--)
-				if (substr($0, k, 2) == ") ") { j = k; break }
-			if (!i || !j) next
-			pid = substr($0, 1, i - 1)
-			split(substr($0, j + 2), f, " ")
-			comm[pid] = substr($0, i + 2, j - i - 2); st[pid] = f[1]; ppid[pid] = f[2]
-		}
-		END {
-			for (p in ppid) {
-				if (st[p] == "Z" || p == top) continue
-				for (a = ppid[p]; a > 1 && a != top && (a in ppid); a = ppid[a]) ;
-				if (a == top) print "process " comm[p]
-			}
-		}' - "/proc/$1/mountinfo" "/proc/$1/net/dev" | sort
+	local pid1=$1 line f rest pid comm st pp a d
+	local -A ppid=() name=() state=()
+	while read -r _ _ _ _ line _; do
+		echo "mount $line"
+	done <"/proc/$pid1/mountinfo"
+	{
+		read -r _ && read -r _
+		while read -r line _; do echo "link ${line%:}"; done
+	} <"/proc/$pid1/net/dev"
+	for f in /proc/[0-9]*/stat; do
+		read -r line 2>/dev/null <"$f" || continue
+		# "PID (COMM) STATE PPID ...": COMM may hold anything
+		pid=${line%% *}
+		rest=${line##*) }
+		comm=${line#* (}
+		comm=${comm%) *}
+		st=${rest%% *}
+		rest=${rest#* }
+		pp=${rest%% *}
+		ppid[$pid]=$pp state[$pid]=$st name[$pid]=$comm
+	done
+	for pid in "${!ppid[@]}"; do
+		[[ ${state[$pid]} != Z && $pid != "$pid1" ]] || continue
+		a=${ppid[$pid]}
+		while [[ $a != "$pid1" && $a -gt 1 && -n ${ppid[$a]:-} ]]; do a=${ppid[$a]}; done
+		[[ $a != "$pid1" ]] || echo "process ${name[$pid]}"
+	done
+	for d in "${CG_DIRS[@]}"; do
+		for f in "$d"/**/; do
+			f=${f%/}
+			f=${f#"$d"}
+			f=${f#/}
+			[[ -z $f || $f == run || $f == nsworkshop ]] || echo "cgroup $f"
+		done
+	done
 }
 
-# What is in AFTER ($2) and not in BEFORE ($1), what went ("gone: "), and
-# the cgroups left below the sandbox's (a step08-PID of a killed runtime).
-leftovers() {
-	find $CG_DIRS -mindepth 1 -type d 2>/dev/null | awk -v dirs="$CG_DIRS" '
-		FILENAME == ARGV[1] { before[$0] = 1; next }
-		FILENAME == ARGV[2] { if (!($0 in before)) print; else seen[$0] = 1; next }
-		{
-			n = split(dirs, d, " ")
-			for (i = 1; i <= n; i++)
-				if (index($0, d[i] "/") == 1) $0 = substr($0, length(d[i]) + 2)
-			if ($0 != "run" && $0 != "nsworkshop") print "cgroup " $0
-		}
-		END { for (k in before) if (!(k in seen)) print "gone: " k }' "$1" "$2" -
+# What is in snapshot AFTER ($2) and not in BEFORE ($1), then what went
+# ("gone: ").
+differ() {
+	local line
+	local -A before=() after=()
+	while IFS= read -r line; do before[$line]=1; done <<<"$1"
+	while IFS= read -r line; do
+		[[ -n $line ]] || continue
+		after[$line]=1
+		[[ -n ${before[$line]:-} ]] || echo "$line"
+	done <<<"$2"
+	for line in "${!before[@]}"; do
+		[[ -z $line || -n ${after[$line]:-} ]] || echo "gone: $line"
+	done
 }
 
 # The host PID of the sandbox's PID 1: the child of unshare, itself the
 # child of timeout ($1).
 sandbox_pid1() {
-	p=$1
+	local p=$1 c gen
 	for gen in 1 2; do
 		c=""
 		# (the file ends without a newline: read says EOF, yet fills c)
 		read -r c _ <"/proc/$p/task/$p/children" 2>/dev/null || true
-		[ -n "$c" ] || return 1
+		[[ -n $c ]] || return 1
 		p=$c
 	done
 	echo "$p"
 }
 
-# Wait for FILE to exist while job $2 lives.
+# Wait for a line on FD while job $2 lives (1 when it died first).
 await() {
-	while [ ! -e "$1" ]; do
-		kill -0 "$2" 2>/dev/null || [ -e "$1" ] || return 1
-		sleep 0.02
+	local line
+	until read -t 0.5 -r line <&"$1"; do
+		kill -0 "$2" 2>/dev/null || read -t 0.1 -r line <&"$1" || return 1
 	done
 }
 
 cmd_run() {
-	dir=$1
+	local dir=$1 s p r show=() job pid1 rc=0 i left before
 	shift
-	[ "${1:-}" = -- ] && shift
-	[ $# -gt 0 ] || die "usage: sandbox.sh run DIR -- COMMAND..."
-	[ "$(id -u)" = 0 ] || die "the sandbox needs root (namespaces, mounts, cgroups)"
+	[[ ${1:-} == -- ]] && shift
+	(($#)) || die "usage: sandbox.sh run DIR -- COMMAND..."
+	((EUID == 0)) || die "the sandbox needs root (namespaces, mounts, cgroups)"
 	command -v unshare >/dev/null || die "no unshare(1): install util-linux"
 	dir=$(cd "$dir" && pwd -P)
-	case "$dir" in *[[:space:]]*) die "$dir: a path with spaces" ;; esac
+	[[ $dir != *[[:space:]]* ]] || die "$dir: a path with spaces"
+	rm -rf "$dir/status" "$dir/leftovers" "$dir/limits" "$dir/root" "$dir/fifo"
+	mkdir -p "$dir/root" "$dir/fifo"
+	mkfifo "$dir/fifo/ready" "$dir/fifo/done" "$dir/fifo/go" "$dir/fifo/end"
 	# Each shown path, resolved: it is mounted at its real place.
-	rm -rf "$dir/status" "$dir/leftovers" "$dir/limits" "$dir/ready" \
-		"$dir/done" "$dir/go" "$dir/end" "$dir/root" "$dir/show"
-	mkdir "$dir/root"
-	mkfifo "$dir/go" "$dir/end"
 	for s in $SANDBOX_SHOW "$dir:rw"; do
-		p=${s%:*}
-		[ "$p" != "$s" ] || p=$s
-		[ -e "$p" ] || continue
-		if [ -d "$p" ]; then
-			r=$(cd "$p" && pwd -P)
-		else
-			r=$(cd "${p%/*}" && pwd -P)/${p##*/}
-		fi
-		case "$r" in *[[:space:]]*) die "$r: a path with spaces cannot be shown" ;; esac
-		echo "$r${s#"$p"}" >>"$dir/show"
+		p=${s%:rw}
+		[[ -e $p ]] || continue
+		if [[ -d $p ]]; then r=$(cd "$p" && pwd -P); else r=$(cd "${p%/*}" && pwd -P)/${p##*/}; fi
+		[[ $r != *[[:space:]]* ]] || die "$r: a path with spaces cannot be shown"
+		show+=("$r${s#"$p"}")
 	done
 	trap 'cg_cleanup' EXIT
 	trap 'exit 2' INT TERM
 	cg_setup $$ || die "cannot make a cgroup for the sandbox"
+	plan "$dir" "${show[@]}"
 
+	# The supervisor holds every FIFO open both ways: no open blocks, and
+	# a line written to one waits there for its reader.
+	exec 3<>"$dir/fifo/ready" 4<>"$dir/fifo/done" 5<>"$dir/fifo/go" 6<>"$dir/fifo/end"
 	# Into the cgroup first, so that everything the sandbox starts is in it.
-	# shellcheck disable=SC2016 # $$ and $1 are the inner shell's
-	sh -c 'while [ "$1" != -- ]; do echo $$ >"$1" || exit 2; shift; done
-		shift; exec "$@"' launch $CG_PROCS -- \
-		timeout -s KILL "$SANDBOX_TIME" \
-		unshare --mount --propagation private --net --uts --ipc \
-		--pid --fork --kill-child --mount-proc \
-		/bin/sh "$0" inner "$dir" "$CG_BINDS" -- "$@" &
+	(
+		for p in "${CG_PROCS[@]}"; do echo "$BASHPID" >"$p"; done
+		exec 3>&- 4>&- 5>&- 6>&- timeout -s KILL "$SANDBOX_TIME" \
+			unshare --mount --propagation private --net --uts --ipc \
+			--pid --fork --kill-child --mount-proc \
+			/bin/bash "$0" inner "$dir" -- "$@"
+	) &
 	job=$!
-	if ! await "$dir/ready" $job; then
-		wait $job || true
-		die "the sandbox did not start (see the messages above)"
-	fi
+	await 3 $job || { wait $job || true; die "the sandbox did not start (see the messages above)"; }
 	pid1=$(sandbox_pid1 $job) || die "cannot find the sandbox's PID 1"
-	snapshot "$pid1" >"$dir/before"
-	# (a FIFO: the open waits for the reader; in a subshell in case it died)
-	(echo go >"$dir/go") &
-	rc=0
-	if await "$dir/done" $job; then
+	before=$(snapshot "$pid1")
+	echo go >&5
+	if await 4 $job; then
 		# Let what the runs ended settle (a container dying of its
 		# runtime's PDEATHSIG, a veth going with its namespace), then look.
-		i=0
-		while [ $i -lt 10 ]; do
-			snapshot "$pid1" >"$dir/after"
-			cmp -s "$dir/before" "$dir/after" && break
+		for ((i = 0; i < 10; i++)); do
+			left=$(differ "$before" "$(snapshot "$pid1")")
+			[[ -n $left ]] || break
 			sleep 0.1
-			i=$((i + 1))
 		done
-		leftovers "$dir/before" "$dir/after" >"$dir/leftovers"
-		(echo end >"$dir/end") &
+		printf '%s' "${left:+$left$'\n'}" >"$dir/leftovers"
+		echo end >&6
 		wait $job || true
 	else
 		wait $job || rc=$?
 		echo timeout >"$dir/status"
 		: >"$dir/leftovers"
 	fi
+	exec 3>&- 4>&- 5>&- 6>&-
 	cg_limits >"$dir/limits"
 	cg_cleanup
 	trap - EXIT
-	# a writer left waiting on a FIFO whose reader died
-	kill $(jobs -p) 2>/dev/null || true
-	[ -n "${SANDBOX_KEEP:-}" ] || rm -rf "$dir/go" "$dir/end" "$dir/ready" "$dir/done" "$dir/before" \
-		"$dir/after" "$dir/root" "$dir/show"
-	[ "$rc" = 0 ] || return 124
+	rm -rf "$dir/fifo" "$dir/root" "$dir/plan"
+	((rc == 0)) || return 124
+}
+
+# plan DIR SHOWN...: what the inside builds, written before it starts:
+# DIR/plan/dirs and files (the mount points to make), fstab1 (/usr, /etc,
+# /dev, /proc, /sys) and fstab2 (the cgroups and the shown paths), each
+# mounted by one `mount -a -T`.
+plan() {
+	local dir=$1 new=$1/root s p b
+	shift
+	mkdir -p "$dir/plan"
+	{
+		echo usr etc dev/pts dev/shm dev/mqueue proc sys run var/lib root .old
+		for s; do
+			p=${s%:rw}
+			if [[ -d $p ]]; then echo ".$p"; else echo ".${p%/*}"; fi
+		done
+	} >"$dir/plan/dirs"
+	for s; do
+		p=${s%:rw}
+		[[ -d $p ]] || echo ".$p"
+	done >"$dir/plan/files"
+	{
+		echo "/usr $new/usr none bind,ro 0 0"
+		echo "/etc $new/etc none bind,ro 0 0"
+		for l in /bin /sbin /lib /lib32 /lib64 /libx32; do
+			[[ -L $l || ! -d $l ]] || echo "$l $new$l none bind,ro 0 0"
+		done
+		echo "devpts $new/dev/pts devpts newinstance,ptmxmode=0666,mode=0620 0 0"
+		echo "shm $new/dev/shm tmpfs mode=1777,nosuid,nodev 0 0"
+		echo "mqueue $new/dev/mqueue mqueue defaults 0 0"
+		echo "proc $new/proc proc nosuid,nodev,noexec 0 0"
+		# a sysfs mounted in the sandbox shows its network namespace's links
+		echo "sysfs $new/sys sysfs nosuid,nodev,noexec 0 0"
+		[[ -n $CG_V2 ]] || echo "cgroup $new/sys/fs/cgroup tmpfs mode=0755 0 0"
+	} >"$dir/plan/fstab1"
+	{
+		for b in "${CG_BINDS[@]}"; do
+			if [[ ${b#* } == - ]]; then
+				echo "${b% *} $new/sys/fs/cgroup none bind 0 0"
+			else
+				echo "${b% *} $new/sys/fs/cgroup/${b#* } none bind 0 0"
+			fi
+		done
+		for s; do
+			p=${s%:rw}
+			if [[ $p == "$s" ]]; then
+				echo "$p $new$p none bind,ro 0 0"
+			else
+				echo "$p $new$p none bind 0 0"
+			fi
+		done
+	} >"$dir/plan/fstab2"
+	for b in "${CG_BINDS[@]}"; do
+		[[ ${b#* } == - ]] || echo "sys/fs/cgroup/${b#* }"
+	done >"$dir/plan/cgdirs"
 }
 
 # ------------------------------------------------------------ inside ----
-# PID 1 of the new namespaces: build the root in DIR/root, pivot into it,
-# tell the supervisor, run COMMAND, tell it again, wait for the end. As
-# few commands as will do: each is a fork and an exec, paid on every run.
+# PID 1 of the new namespaces: build the root in DIR/root as DIR/plan says,
+# pivot into it, tell the supervisor, run COMMAND, tell it again, wait for
+# the end.
 cmd_inner() {
-	dir=$1 binds=$2
-	shift 2
-	[ "${1:-}" = -- ] && shift
-	new=$dir/root
+	local dir=$1 new=$1/root links=() l rc=0 line
+	shift
+	[[ ${1:-} == -- ]] && shift
 	mount -t tmpfs -o mode=0755 nsw-sandbox "$new"
 	cd "$new"
-	# Mount points: the fixed ones, the cgroups', each shown path's.
-	dirs="" files="" cgs=""
-	for b in $binds; do
-		[ -z "${b#*:}" ] || cgs="$cgs sys/fs/cgroup/${b#*:}"
-	done
-	while read -r s; do
-		p=${s%:*}
-		[ "$p" != "$s" ] || p=$s
-		if [ -d "$p" ] && [ "${s#"$p"}" != :copy ]; then
-			dirs="$dirs .$p"
-		else
-			dirs="$dirs .${p%/*}"
-			[ "${s#"$p"}" = :copy ] || files="$files .$p"
-		fi
-	done <"$dir/show"
 	mkdir -p -m 1777 tmp var/tmp
-	mkdir -p usr etc dev/pts dev/shm dev/mqueue proc sys run var/lib root $dirs
-	[ -z "$files" ] || touch $files
+	# shellcheck disable=SC2046 # one path a line, none with spaces
+	mkdir -p $(<"$dir/plan/dirs")
+	[[ ! -s $dir/plan/files ]] || touch $(<"$dir/plan/files")
 	# The host's character devices (cp makes the nodes, mknod(2) as root,
 	# owned by root whoever owns the host's) and its links /bin ->
 	# usr/bin... as they are (merged /usr or not).
-	links=""
 	for l in /bin /sbin /lib /lib32 /lib64 /libx32; do
-		[ ! -L "$l" ] || links="$links $l"
+		[[ ! -L $l ]] || links+=("$l")
 	done
 	cp -a --no-preserve=ownership /dev/null /dev/zero /dev/full /dev/random \
 		/dev/urandom /dev/tty /dev/fd /dev/stdin /dev/stdout /dev/stderr dev/
-	[ -z "$links" ] || cp -a $links .
+	((${#links[@]} == 0)) || cp -a "${links[@]}" .
 	ln -s pts/ptmx dev/ptmx
-	mount --bind -o ro /usr usr
-	mount --bind -o ro /etc etc
-	for l in /bin /sbin /lib /lib32 /lib64 /libx32; do
-		[ -L "$l" ] || [ ! -d "$l" ] || { mkdir ".$l" && mount --bind -o ro "$l" ".$l"; }
-	done
-	mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts dev/pts
-	mount -t tmpfs -o mode=1777,nosuid,nodev shm dev/shm
-	mount -t mqueue mqueue dev/mqueue
-	mount -t proc -o nosuid,nodev,noexec proc proc
-	# A sysfs mounted here shows this network namespace's links.
-	mount -t sysfs -o nosuid,nodev,noexec sysfs sys
-	case "$binds" in
-	*:) ;; # v2: the cgroup itself is /sys/fs/cgroup
-	*)
-		mount -t tmpfs -o mode=0755 cgroup sys/fs/cgroup
-		mkdir $cgs
-		;;
-	esac
-	for b in $binds; do
-		mount --bind "${b%:*}" "sys/fs/cgroup/${b#*:}"
-	done
-	while read -r s; do
-		p=${s%:*}
-		[ "$p" != "$s" ] || p=$s
-		case "${s#"$p"}" in
-		:copy) cp -a "$p" ".$p" ;;
-		:rw) mount --bind "$p" ".$p" ;;
-		*) mount --bind -o ro "$p" ".$p" ;;
-		esac
-	done <"$dir/show"
-	mkdir .old
+	mount -a -T "$dir/plan/fstab1"
+	[[ ! -s $dir/plan/cgdirs ]] || mkdir $(<"$dir/plan/cgdirs")
+	mount -a -T "$dir/plan/fstab2"
 	pivot_root . .old
 	cd /
 	umount -l /.old
 	rmdir /.old
 	ip link set lo up
-	: >"$dir/ready"
-	read -r _ <"$dir/go"
+	echo ready >"$dir/fifo/ready"
+	read -r line <"$dir/fifo/go"
 	cd "$dir"
-	rc=0
 	HOME=/root GRADE_SANDBOX=1 "$@" || rc=$?
 	echo "$rc" >"$dir/status"
-	: >"$dir/done"
-	read -r _ <"$dir/end"
+	echo done >"$dir/fifo/done"
+	read -r line <"$dir/fifo/end"
 }
 
 cmd=${1:-}
-[ $# -gt 0 ] && shift
+(($#)) && shift
 case "$cmd" in
 run) cmd_run "$@" ;;
 inner) cmd_inner "$@" ;;
