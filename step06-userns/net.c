@@ -545,14 +545,22 @@ static struct in_addr host_address(struct in_addr ip, int prefix)
 static int plan_addrs(int nl, struct in_addr ip, int prefix,
 		      struct net_addrs *a, struct err *e)
 {
-	int in_use;
+	int in_use, rc, tries = 0;
 
+	/* A dump that raced with a change of the addresses ends in EAGAIN
+	 * (NLM_F_DUMP_INTR, see nl_talk): it may be asked again at once. */
 	if (!prefix) {
-		if (net_pick_subnet(nl, &a->gw, &a->addr, &a->prefix) == -1)
-			return fail(e, "pick a free subnet", "10.201.0.0/16");
-		return 0;
+		while ((rc = net_pick_subnet(nl, &a->gw, &a->addr,
+					     &a->prefix)) == -1 &&
+		       errno == EAGAIN && ++tries < 3)
+			;
+		return rc == -1 ? fail(e, "pick a free subnet", "10.201.0.0/16")
+				: 0;
 	}
-	if (net_addr_in_use(nl, ip, prefix, &in_use) == -1)
+	while ((rc = net_addr_in_use(nl, ip, prefix, &in_use)) == -1 &&
+	       errno == EAGAIN && ++tries < 3)
+		;
+	if (rc == -1)
 		return fail(e, "RTM_GETADDR", inet_ntoa(ip));
 	if (in_use) {
 		fail_errno(e, EADDRINUSE, "--ip", inet_ntoa(ip));
