@@ -167,7 +167,8 @@ static int child_main(void *arg)
 	}
 	/* step01 { execvp(3) COMMAND (cfg->argv); it returns only on failure:
 	 * report() "execvp(COMMAND): <strerror>" and return exec_status() of
-	 * its errno */
+	 * its errno
+	 * (trace() each call, as -v shows) */
 	trace("execvp(%s)", cfg->argv[0]);
 	execvp(cfg->argv[0], cfg->argv);
 	fail(&e, "execvp", cfg->argv[0]);

@@ -55,15 +55,56 @@ int resolve_rootfs(const char *arg, char out[PATH_MAX], struct err *e)
 }
 
 /*
+ * The runtime's mount namespace, noted before clone(2): a child made
+ * without CLONE_VM gets a copy of this memory, noted value included.
+ */
+static struct stat runtime_mnt;
+
+int note_mount_ns(struct err *e)
+{
+	if (stat("/proc/self/ns/mnt", &runtime_mnt) == -1)
+		return fail(e, "stat", "/proc/self/ns/mnt");
+	return 0;
+}
+
+/*
+ * -1 when we are still in the runtime's mount namespace: clone(2) had no
+ * CLONE_NEWNS. Every mount would then land in the runtime's mount table,
+ * the host's, and pivot_root(2) would make the rootfs `/` for every
+ * process of the namespace whose root was the old one: the whole host. A
+ * namespace is named by the inode of its /proc/PID/ns file
+ * (namespaces(7)); our /proc is still the parent's, where /proc/self is us.
+ * The runtime notes its own rather than the child reading its parent's:
+ * in a new PID namespace getppid() is 0, and in a new user namespace the
+ * parent's /proc/PID/ns may not be ours to read.
+ */
+static int refuse_runtime_mount_ns(struct err *e)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/mnt", &st) == -1)
+		return fail(e, "stat", "/proc/self/ns/mnt");
+	if (st.st_dev != runtime_mnt.st_dev || st.st_ino != runtime_mnt.st_ino)
+		return 0;
+	fail_errno(e, 0, "still in the runtime's mount namespace", NULL);
+	e->hint = "add CLONE_NEWNS to clone's flags: here, every mount and "
+		  "pivot_root would change the host";
+	return -1;
+}
+
+/*
  * Nothing can leak to the host from here on: every mount is made in our
  * own mount namespace after `/` was made private.
  */
 int enter_rootfs(const char *rootfs, struct err *e)
 {
+	if (refuse_runtime_mount_ns(e) == -1)
+		return -1;
 	/* step03 { first of all mount(NULL, "/", NULL, MS_REC | MS_PRIVATE)
 	 * so that no mount propagates to the host; then bind-mount (MS_BIND
 	 * | MS_REC) ROOTFS onto itself (pivot_root wants a mount point) and
-	 * chdir into it */
+	 * chdir into it
+	 * (trace() each call, as -v shows) */
 	/* On systemd hosts `/` is shared, and a mount event under a shared
 	 * mount is replayed in every peer — the host's namespace included
 	 * (mount_namespaces(7)). MS_REC|MS_PRIVATE cuts every link. */
@@ -119,7 +160,8 @@ static int mount_one(const struct mount_entry *m, struct err *e)
 	/* step03 { mkdir targets under dev/ (on our new tmpfs); lstat(2) the
 	 * target and refuse anything but a real directory: ELOOP for a
 	 * symlink, ENOTDIR otherwise; then mount(2) M's source, target,
-	 * fstype, flags and data. Fill E with the call and M's target */
+	 * fstype, flags and data. Fill E with the call and M's target
+	 * (trace() each call, as -v shows) */
 	if (strncmp(m->target, "dev/", 4) == 0 && mkdir(m->target, 0755) == -1)
 		return fail(e, "mkdir", m->target);
 	if (lstat(m->target, &st) == -1)
@@ -161,7 +203,8 @@ static int make_device(const struct device *d, struct err *e)
 {
 	/* step03 { mknod(2) a character device at D->path (S_IFCHR | 0666,
 	 * makedev(major, minor)), then chmod 0666 (mknod's mode goes through
-	 * the umask). Fill E with the call and the path */
+	 * the umask). Fill E with the call and the path
+	 * (trace() each call, as -v shows) */
 	trace("mknod(/%s, c %u:%u)", d->path, d->major, d->minor);
 	if (mknod(d->path, S_IFCHR | 0666, makedev(d->major, d->minor)) == -1)
 		return fail(e, "mknod", d->path);
@@ -191,9 +234,12 @@ int make_devices(struct err *e)
  */
 int pivot_into(struct err *e)
 {
+	if (refuse_runtime_mount_ns(e) == -1)
+		return -1;
 	/* step03 { sys_pivot_root(".", ".") (syscalls.h), then umount2(".",
 	 * MNT_DETACH) the old root stacked on top, then chdir("/"). Fill E
-	 * with the call that failed */
+	 * with the call that failed
+	 * (trace() each call, as -v shows) */
 	trace("pivot_root(., .)");
 	if (sys_pivot_root(".", ".") == -1) {
 		fail(e, "pivot_root", "rootfs");

@@ -50,8 +50,10 @@
 const char prog[] = PROG;
 
 /* The namespaces this step creates. */
-/* step03 { add CLONE_NEWNS: the child gets a copy of our mount table, its
- * own from then on */
+/* step03 { add CLONE_NEWNS, and do it first: the child gets a copy of our
+ * mount table, its own from then on. Until it is here, enter_rootfs() and
+ * pivot_into() refuse to run: in our namespace they would mount on the
+ * host and make the rootfs the host's own `/` */
 #define CLONE_FLAGS (CLONE_NEWNS | CLONE_NEWPID)
 /* } step03, skeleton: #define CLONE_FLAGS CLONE_NEWPID */
 
@@ -236,6 +238,9 @@ static pid_t start_child(struct config *cfg, int *go_fd, struct err *e)
 	void *stack;
 	pid_t pid;
 
+	/* The child refuses to mount in the namespace noted here (rootfs.c). */
+	if (note_mount_ns(e) == -1)
+		return -1;
 	/* O_CLOEXEC: no descriptor of the runtime survives COMMAND's exec. */
 	if (pipe2(fds, O_CLOEXEC) == -1)
 		return fail(e, "pipe2", "sync pipe");

@@ -50,11 +50,51 @@ int resolve_rootfs(const char *arg, char out[PATH_MAX], struct err *e)
 }
 
 /*
+ * The runtime's mount namespace, noted before clone(2): a child made
+ * without CLONE_VM gets a copy of this memory, noted value included.
+ */
+static struct stat runtime_mnt;
+
+int note_mount_ns(struct err *e)
+{
+	if (stat("/proc/self/ns/mnt", &runtime_mnt) == -1)
+		return fail(e, "stat", "/proc/self/ns/mnt");
+	return 0;
+}
+
+/*
+ * -1 when we are still in the runtime's mount namespace: clone(2) had no
+ * CLONE_NEWNS. Every mount would then land in the runtime's mount table,
+ * the host's, and pivot_root(2) would make the rootfs `/` for every
+ * process of the namespace whose root was the old one: the whole host. A
+ * namespace is named by the inode of its /proc/PID/ns file
+ * (namespaces(7)); our /proc is still the parent's, where /proc/self is us.
+ * The runtime notes its own rather than the child reading its parent's:
+ * in a new PID namespace getppid() is 0, and in a new user namespace the
+ * parent's /proc/PID/ns may not be ours to read.
+ */
+static int refuse_runtime_mount_ns(struct err *e)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/mnt", &st) == -1)
+		return fail(e, "stat", "/proc/self/ns/mnt");
+	if (st.st_dev != runtime_mnt.st_dev || st.st_ino != runtime_mnt.st_ino)
+		return 0;
+	fail_errno(e, 0, "still in the runtime's mount namespace", NULL);
+	e->hint = "add CLONE_NEWNS to clone's flags: here, every mount and "
+		  "pivot_root would change the host";
+	return -1;
+}
+
+/*
  * Nothing can leak to the host from here on: every mount is made in our
  * own mount namespace after `/` was made private.
  */
 int enter_rootfs(const char *rootfs, struct err *e)
 {
+	if (refuse_runtime_mount_ns(e) == -1)
+		return -1;
 	/* On systemd hosts `/` is shared, and a mount event under a shared
 	 * mount is replayed in every peer — the host's namespace included
 	 * (mount_namespaces(7)). MS_REC|MS_PRIVATE cuts every link. */
@@ -178,6 +218,8 @@ int make_devices(struct err *e)
  */
 int pivot_into(struct err *e)
 {
+	if (refuse_runtime_mount_ns(e) == -1)
+		return -1;
 	trace("pivot_root(., .)");
 	if (sys_pivot_root(".", ".") == -1) {
 		fail(e, "pivot_root", "rootfs");

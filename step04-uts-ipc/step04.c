@@ -211,7 +211,8 @@ static int wait_for_go(const struct config *cfg, void *go, size_t size,
 /* Only the new UTS namespace sees this name; the host keeps its own. */
 static int set_hostname(const char *name, struct err *e)
 {
-	/* step04 { sethostname(2) NAME; fill E on failure */
+	/* step04 { sethostname(2) NAME; fill E on failure
+	 * (trace() each call, as -v shows) */
 	trace("sethostname(%s)", name);
 	if (sethostname(name, strlen(name)) == -1)
 		return fail(e, "sethostname", name);
@@ -278,6 +279,9 @@ static pid_t start_child(struct config *cfg, int *go_fd, struct err *e)
 	void *stack;
 	pid_t pid;
 
+	/* The child refuses to mount in the namespace noted here (rootfs.c). */
+	if (note_mount_ns(e) == -1)
+		return -1;
 	/* O_CLOEXEC: no descriptor of the runtime survives COMMAND's exec. */
 	if (pipe2(fds, O_CLOEXEC) == -1)
 		return fail(e, "pipe2", "sync pipe");

@@ -280,7 +280,8 @@ static int wait_for_go(const struct config *cfg, void *go, size_t size,
  * process. Everything else stays ours. */
 static int net_join(const struct config *cfg, struct err *e)
 {
-	/* step05 { setns(2) cfg->net_fd with CLONE_NEWNET; fill E */
+	/* step05 { setns(2) cfg->net_fd with CLONE_NEWNET; fill E
+	 * (trace() each call, as -v shows) */
 	trace("setns(%lu, CLONE_NEWNET)", cfg->net_ino);
 	if (setns(cfg->net_fd, CLONE_NEWNET) == -1)
 		return fail(e, "setns", "--net container:PID");
@@ -369,6 +370,9 @@ static pid_t start_child(struct config *cfg, int *go_fd, struct err *e)
 	void *stack;
 	pid_t pid;
 
+	/* The child refuses to mount in the namespace noted here (rootfs.c). */
+	if (note_mount_ns(e) == -1)
+		return -1;
 	/* O_CLOEXEC: no descriptor of the runtime survives COMMAND's exec. */
 	if (pipe2(fds, O_CLOEXEC) == -1)
 		return fail(e, "pipe2", "sync pipe");

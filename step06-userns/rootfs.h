@@ -4,7 +4,8 @@
  * /dev mounted in it, then pivot_root(2) into it.
  *
  * Every function returns 0, or -1 with E filled; none prints or exits.
- * All but resolve_rootfs run in the child, in its new mount namespace.
+ * All but resolve_rootfs and note_mount_ns run in the child, in its new
+ * mount namespace.
  */
 #ifndef ROOTFS_H
 #define ROOTFS_H
@@ -16,6 +17,10 @@
 /* The rootfs ARG (NULL: "rootfs" beside the binary) as an absolute path
  * without symlinks into OUT; it must be a directory. */
 int resolve_rootfs(const char *arg, char out[PATH_MAX], struct err *e);
+
+/* In the runtime, before clone(2): note our own mount namespace, which
+ * enter_rootfs and pivot_into refuse to change (see rootfs.c). */
+int note_mount_ns(struct err *e);
 
 /* Make `/` private, bind-mount ROOTFS onto itself and chdir into it. */
 int enter_rootfs(const char *rootfs, struct err *e);

@@ -401,6 +401,9 @@ static pid_t start_child(struct config *cfg, int *go_fd, struct err *e)
 	void *stack;
 	pid_t pid;
 
+	/* The child refuses to mount in the namespace noted here (rootfs.c). */
+	if (note_mount_ns(e) == -1)
+		return -1;
 	/* O_CLOEXEC: no descriptor of the runtime survives COMMAND's exec. */
 	if (pipe2(fds, O_CLOEXEC) == -1)
 		return fail(e, "pipe2", "sync pipe");

@@ -474,7 +474,8 @@ static int finish_child(const struct config *cfg, struct err *e)
  * (cgroup_namespaces(7)). */
 static int enter_cgroup_ns(struct err *e)
 {
-	/* step08 { unshare(2) CLONE_NEWCGROUP; fill E on failure */
+	/* step08 { unshare(2) CLONE_NEWCGROUP; fill E on failure
+	 * (trace() each call, as -v shows) */
 	trace("unshare(CLONE_NEWCGROUP)");
 	if (unshare(CLONE_NEWCGROUP) == -1)
 		return fail(e, "unshare", "CLONE_NEWCGROUP");
@@ -531,6 +532,9 @@ static pid_t start_child(struct config *cfg, int *go_fd, struct err *e)
 	void *stack;
 	pid_t pid;
 
+	/* The child refuses to mount in the namespace noted here (rootfs.c). */
+	if (note_mount_ns(e) == -1)
+		return -1;
 	/* O_CLOEXEC: no descriptor of the runtime survives COMMAND's exec. */
 	if (pipe2(fds, O_CLOEXEC) == -1)
 		return fail(e, "pipe2", "sync pipe");
