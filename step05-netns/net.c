@@ -269,9 +269,13 @@ int net_veth_create(int nl, const char *host_if, const char *peer_if,
 
 	/* step05 { EINVAL for a missing or too long name (IFNAMSIZ) or a bad
 	 * PID; nl_msg_init() an RTM_NEWLINK with NLM_F_CREATE | NLM_F_EXCL,
-	 * then the attributes drawn above, with nl_attr_str/nl_attr_add
-	 * (NULL data opens a nest) and nl_nest_end() from the innermost nest
-	 * out; send it with nl_request() */
+	 * then the attributes drawn above, with nl_attr_str/nl_attr_add and
+	 * nl_nest_end() from the innermost nest out. IFLA_LINKINFO and
+	 * IFLA_INFO_DATA are plain nests (nl_attr_add with NULL data, 0);
+	 * VETH_INFO_PEER is a nest whose data is the peer's ifinfomsg, PEER
+	 * (nl_attr_add(&m, VETH_INFO_PEER, &peer, sizeof(peer))), and the
+	 * peer's IFLA_IFNAME and IFLA_NET_NS_PID go inside it, after that
+	 * data. Send it with nl_request() */
 	if (!host_if || !peer_if || strnlen(host_if, IFNAMSIZ) >= IFNAMSIZ ||
 	    strnlen(peer_if, IFNAMSIZ) >= IFNAMSIZ || peer_pid <= 0)
 		return set_errno(EINVAL);
@@ -572,14 +576,22 @@ static struct in_addr host_address(struct in_addr ip, int prefix)
 static int plan_addrs(int nl, struct in_addr ip, int prefix,
 		      struct net_addrs *a, struct err *e)
 {
-	int in_use;
+	int in_use, rc, tries = 0;
 
+	/* A dump that raced with a change of the addresses ends in EAGAIN
+	 * (NLM_F_DUMP_INTR, see nl_talk): it may be asked again at once. */
 	if (!prefix) {
-		if (net_pick_subnet(nl, &a->gw, &a->addr, &a->prefix) == -1)
-			return fail(e, "pick a free subnet", "10.201.0.0/16");
-		return 0;
+		while ((rc = net_pick_subnet(nl, &a->gw, &a->addr,
+					     &a->prefix)) == -1 &&
+		       errno == EAGAIN && ++tries < 3)
+			;
+		return rc == -1 ? fail(e, "pick a free subnet", "10.201.0.0/16")
+				: 0;
 	}
-	if (net_addr_in_use(nl, ip, prefix, &in_use) == -1)
+	while ((rc = net_addr_in_use(nl, ip, prefix, &in_use)) == -1 &&
+	       errno == EAGAIN && ++tries < 3)
+		;
+	if (rc == -1)
 		return fail(e, "RTM_GETADDR", inet_ntoa(ip));
 	if (in_use) {
 		fail_errno(e, EADDRINUSE, "--ip", inet_ntoa(ip));
@@ -602,7 +614,8 @@ int net_setup_host(pid_t child, struct in_addr ip, int prefix,
 	 * end "nsw<child>"; net_veth_create() it with "eth0" in CHILD's
 	 * namespace; net_addr_add() A's gateway to the host end and
 	 * net_link_up() it. Fill E with the call that failed; close nl, then
-	 * the lock, on every path (one out: label) */
+	 * the lock, on every path (one out: label)
+	 * (trace() each call, as -v shows) */
 	lock = net_lock();
 	if (lock == -1)
 		return fail(e, "lock", LOCK_FILE);
@@ -645,7 +658,8 @@ int net_setup_container(int veth, const struct net_addrs *a, struct err *e)
 	 * up; with VETH also net_addr_add() A's address to eth0, bring eth0
 	 * up, then net_route_default() via A's gateway (only once eth0 is
 	 * up: the gateway must be reachable). Fill E with the call that
-	 * failed; close nl on every path */
+	 * failed; close nl on every path
+	 * (trace() each call, as -v shows) */
 	nl = nl_open();
 	if (nl == -1)
 		return fail(e, "socket", "NETLINK_ROUTE in the container");

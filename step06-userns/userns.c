@@ -85,7 +85,8 @@ static int write_file(pid_t pid, const char *file, const char *text,
 
 	/* step06 { open(2) /proc/PID/FILE O_WRONLY | O_CLOEXEC and write
 	 * TEXT (write_all); close it. Fill E with the call, the path and
-	 * TEXT */
+	 * TEXT
+	 * (trace() each call, as -v shows) */
 	/* allow-snprintf: fits */
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	if (snprintf(obj, sizeof(obj), "%s, %s", path, text) >=
@@ -113,8 +114,12 @@ int write_maps(pid_t child, const char *uid_map, const char *gid_map,
 	       int rootless, struct err *e)
 {
 	/* step06 { write_file() UID_MAP to CHILD's uid_map; when ROOTLESS,
-	 * "deny" to its setgroups; then GID_MAP to gid_map, in that order.
-	 * On EPERM the hint is userns_hint() */
+	 * "deny" to its setgroups; then GID_MAP to gid_map, in that order:
+	 * without root, the kernel refuses gid_map (EPERM) until setgroups
+	 * says "deny" (user_namespaces(7)). On EPERM set E's hint to
+	 * userns_hint(): it names a host switch that is off, or, rootless,
+	 * says to map only your own id; it cannot see a missing "deny", so
+	 * check the order first when gid_map is the file refused */
 	if (write_file(child, "uid_map", uid_map, e) == -1 ||
 	    (rootless && write_file(child, "setgroups", "deny", e) == -1) ||
 	    write_file(child, "gid_map", gid_map, e) == -1) {
@@ -136,7 +141,8 @@ int become_root(int rootless, struct err *e)
 {
 	/* step06 { drop the host's supplementary groups, setgroups(0, NULL),
 	 * unless ROOTLESS (setgroups is denied then: EPERM, and unneeded);
-	 * setresgid(0, 0, 0) and setresuid(0, 0, 0). Fill E */
+	 * setresgid(0, 0, 0) and setresuid(0, 0, 0). Fill E
+	 * (trace() each call, as -v shows) */
 	if (!rootless && setgroups(0, NULL) == -1)
 		return fail(e, "setgroups", "0");
 	trace("setresgid(0, 0, 0), setresuid(0, 0, 0)");

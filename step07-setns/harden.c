@@ -170,7 +170,8 @@ int harden_privileges(struct err *e)
 	/* step07 { prctl(2) PR_CAPBSET_DROP each capability 0..LAST that is
 	 * not kept(); clear the ambient set, PR_CAP_AMBIENT with
 	 * PR_CAP_AMBIENT_CLEAR_ALL (EINVAL: a kernel without ambient
-	 * capabilities, fine); then PR_SET_NO_NEW_PRIVS 1. Fill E */
+	 * capabilities, fine); then PR_SET_NO_NEW_PRIVS 1. Fill E
+	 * (trace() each call, as -v shows) */
 	trace("prctl(PR_CAPBSET_DROP ...), prctl(PR_SET_NO_NEW_PRIVS)");
 	for (int cap = 0; cap <= last; cap++)
 		if (!kept(cap) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1)

@@ -452,7 +452,8 @@ static int join_all(struct err *e)
 	 * user namespace), pass 1 from 0. Each ns whose fd is open:
 	 * setns(2)(fd, type). A failure in pass 0 is traced and left for
 	 * pass 1; in pass 1 return setns_failed(). A join: trace it, close
-	 * the fd, set it to -1, mark the ns joined. Return 0 */
+	 * the fd, set it to -1, mark the ns joined. Return 0
+	 * (trace() each call, as -v shows) */
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = pass ? 0 : 1; i < ARRAY_SIZE(nstab); i++) {
 			struct ns *ns = &nstab[i];
@@ -490,7 +491,8 @@ static int settle(const struct ctx *c, struct err *e)
 {
 	/* step07 { after a mount join (ns_of(CLONE_NEWNS)->joined): when
 	 * c->rootfd is open, fchdir(2) to it and chroot(2) "." (else fill E,
-	 * chroot of /proc/PID/root); then chdir(2) "/" */
+	 * chroot of /proc/PID/root); then chdir(2) "/"
+	 * (trace() each call, as -v shows) */
 	/* setns(CLONE_NEWNS) moved root and cwd to the namespace's root; the
 	 * target's root (opened before) is the container's. */
 	if (ns_of(CLONE_NEWNS)->joined) {
@@ -505,7 +507,8 @@ static int settle(const struct ctx *c, struct err *e)
 	/* step07 { after a user join, become the container's root:
 	 * setgroups(2) 0, NULL (EPERM is no error: a rootless container
 	 * denied it, and prepare() dropped our groups), setgid(2) 0,
-	 * setuid(2) 0; a failure returns id_failed(CALL, E) */
+	 * setuid(2) 0; a failure returns id_failed(CALL, E)
+	 * (trace() each call, as -v shows) */
 	if (!ns_of(CLONE_NEWUSER)->joined)
 		return 0;
 	/* In a user namespace we hold every capability but keep our uids:
