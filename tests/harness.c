@@ -518,7 +518,7 @@ static const char *signame(int sig, char *buf, size_t n)
 	return buf;
 }
 
-/* What an exit status means by Docker's rules (DESIGN.md), or "". */
+/* What an exit status means by docker run's rules (README.md), or "". */
 static const char *exit_meaning(int status, char *buf, size_t n)
 {
 	char sig[32];
