@@ -69,16 +69,25 @@ make_submissions() {
 	# another build it carries
 	sed -i "s|\"/nonexistent\"|\"$OUT/reference/step03\"|" "$subs/cheat/step03-mountns/cheat.c"
 	cp "$OUT/reference/step03" "$subs/cheat/step03-mountns/helper.bin"
-	# no CLONE_NEWNS, and no check of the mount namespace before pivot_root:
-	# the runtime pivots in the mount namespace it was started in
-	mkdir -p "$subs/nonewns"
-	cp -R step03-mountns "$subs/nonewns/"
-	f=$subs/nonewns/step03-mountns/step03.c
-	sed -i 's/ | CLONE_NEWNS | SIGCHLD/ | SIGCHLD/' "$f"
-	if cmp -s "$f" step03-mountns/step03.c; then
-		echo "check-grading: cannot take CLONE_NEWNS out of step03.c: update make_submissions" >&2
+	# No CLONE_NEWNS: the given code refuses to mount (nonewns); and with
+	# that refusal taken out too (noguard), the runtime mounts and pivots
+	# in the mount namespace it was started in.
+	for b in nonewns noguard; do
+		mkdir -p "$subs/$b"
+		cp -R step03-mountns "$subs/$b/"
+		f=$subs/$b/step03-mountns/step03.c
+		sed -i 's/^#define CLONE_FLAGS (CLONE_NEWNS | CLONE_NEWPID)$/#define CLONE_FLAGS CLONE_NEWPID/' "$f"
+		! cmp -s "$f" step03-mountns/step03.c || {
+			echo "check-grading: cannot take CLONE_NEWNS out of step03.c: update make_submissions" >&2
+			return 1
+		}
+	done
+	f=$subs/noguard/step03-mountns/rootfs.c
+	sed -i 's/if (refuse_runtime_mount_ns(e) == -1)/if (0 \&\& refuse_runtime_mount_ns(e) == -1)/' "$f"
+	! cmp -s "$f" step03-mountns/rootfs.c || {
+		echo "check-grading: cannot take the refusal out of rootfs.c: update make_submissions" >&2
 		return 1
-	fi
+	}
 	# a good one, so that a class is not all failures
 	mkdir -p "$subs/good"
 	cp -R step03-mountns "$subs/good/"
@@ -102,6 +111,9 @@ if who == "good":
     ok = r["score"] == r["max"] and r["max"] > 0
     why = "full marks"
 elif who == "nonewns":
+    ok = r["score"] <= 2 and "still in the runtime's mount namespace" in text
+    why = "refused by the given check, and said so"
+elif who == "noguard":
     ok = r["score"] < r["max"] and "step03::namespaces_are_new_for_mnt_and_pid_only" in fails
     why = "below full marks; namespaces_are_new_for_mnt_and_pid_only fails"
 elif who == "leak":
@@ -158,7 +170,7 @@ check_class() {
 		{ cat "$W/slow.out"; fail=1; }
 	host_state >"$W/host.after"
 	say submission score verdict
-	for who in good nonewns leak hang segv fork cheat slow; do
+	for who in good nonewns noguard leak hang segv fork cheat slow; do
 		expect "$who"
 	done
 	if cmp -s "$W/host.before" "$W/host.after"; then
@@ -166,7 +178,7 @@ check_class() {
 	else
 		bad host "CHANGED" "$(diff "$W/host.before" "$W/host.after" | grep '^[<>]' | head -5 | tr '\n' ' ')"
 	fi
-	[ "$(wc -l <"$W/out/grades.tsv")" = 8 ] ||
+	[ "$(wc -l <"$W/out/grades.tsv")" = 9 ] ||
 		bad grades.tsv "$(($(wc -l <"$W/out/grades.tsv") - 1)) rows" "not one row per student"
 }
 
