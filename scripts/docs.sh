@@ -143,7 +143,7 @@ check)
 	done
 	[ -e docs/production.md ] && run_transcripts docs/production.md
 	if [ -d docs/zh ]; then
-		for f in $chapters docs/README.md docs/production.md docs/glossary.md; do
+		for f in $chapters docs/README.md docs/production.md docs/glossary.md docs/homework.md; do
 			[ -e "$f" ] && check_translation "$f"
 		done
 	fi
