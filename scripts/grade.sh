@@ -188,10 +188,14 @@ cmd_inside() {
 	fi
 	echo 0 >"$run/build.status"
 	[ "$m" = "$n" ] || mv "$bin/step$n" "$bin/step$m"
+	# In the sandbox, the build is read-only from here on (its run/ is a
+	# mount of its own): a runtime cannot put another program in its
+	# place for the runs that follow.
+	[ "${GRADE_SANDBOX:-}" != 1 ] || mount -o remount,bind,ro "$bin"
 	STEPS_DIR=$bin GRADE_EVENTS=$run/events \
 		"$TEST_BIN" --jobs="$TEST_JOBS" --color=never --filter="step$m*/*" \
 		--json="$run/criterion.json" --xml="$run/criterion.xml" \
-		>"$bin/suite.log" 2>&1 </dev/null || true
+		>"$run/suite.log" 2>&1 </dev/null || true
 }
 
 # graded N SRCDIR BINDIR M STUDENT [CFLAGS]: one graded run: prepare, then
@@ -226,6 +230,7 @@ graded() {
 			scripts/sandbox.sh run "$bin/run" -- "$@" || [ $? = 124 ] ||
 			die "the sandbox failed (scripts/sandbox.sh)"
 	fi
+	[ ! -f "$bin/run/suite.log" ] || mv "$bin/run/suite.log" "$bin/suite.log"
 	set -- --step "$m" --student "$who" --out "$bin" --time "$GRADE_TIME" \
 		--details "$bin/{grade.json,junit.xml,suite.log}"
 	[ "${VERBOSE:-0}" = 1 ] && set -- "$@" --verbose
