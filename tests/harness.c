@@ -187,7 +187,7 @@ static char *command_line(const char *path, char *const argv[])
 	}
 	len = strlen(buf);
 	if (len == sizeof(buf) - 1)
-		memcpy(buf + len - 3, "...", 3);
+		memcpy(buf + len - 3, "...", 4); /* with its NUL */
 	return strdup(buf);
 }
 
