@@ -93,13 +93,15 @@ cg_layout() {
 }
 
 cg_setup() {
-	local id=$1 layout m p d top c
-	layout=$(cg_layout)
+	local id=$1 layout m p d top c root=${SANDBOX_CGROUP2:-/sys/fs/cgroup}
+	# (SANDBOX_CGROUP2=DIR: a cgroup2 mount to use as v2's root, whatever
+	# /sys/fs/cgroup is: how the v2 path is tried on a hybrid host)
+	if [[ -n ${SANDBOX_CGROUP2:-} ]]; then layout=v2; else layout=$(cg_layout); fi
 	if [[ $layout == v2 ]]; then
-		CG_V2=1
-		top=/sys/fs/cgroup/nsworkshop-grade
+		CG_V2=$root
+		top=$root/nsworkshop-grade
 		mkdir -p "$top/$id/run" || return 1
-		for d in /sys/fs/cgroup "$top" "$top/$id"; do
+		for d in "$root" "$top" "$top/$id"; do
 			for c in pids memory cpu; do
 				grep -qw "$c" "$d/cgroup.subtree_control" ||
 					echo "+$c" >"$d/cgroup.subtree_control" 2>/dev/null || true
@@ -181,7 +183,7 @@ cg_cleanup() {
 	for d in "${CG_DIRS[@]}"; do
 		[[ ! -d $d ]] || echo "sandbox: could not remove the cgroup $d" >&2
 	done
-	[[ -z $CG_V2 ]] || rmdir /sys/fs/cgroup/nsworkshop-grade 2>/dev/null || true
+	[[ -z $CG_V2 ]] || rmdir "$CG_V2/nsworkshop-grade" 2>/dev/null || true
 	CG_DIRS=()
 }
 
