@@ -130,8 +130,8 @@ elif who == "segv":
 elif who == "fork":
     # how many checks still pass depends on which forks the limit refuses
     # (the runtime's or the suite's): the limit is what must show
-    ok = "pids 300" in r["limits"] and "limit: pids 300" in r["message"]
-    why = "the pids limit (300) reached, and said"
+    ok = "pids 100" in r["limits"] and "limit: pids 100" in r["message"]
+    why = "the pids limit (100) reached, and said"
 elif who == "slow":
     ok = r["status"] == "timed out" and r["score"] == 0 and "time limit (6 s)" in r["message"]
     why = "0: the graded run's time limit (6 s) ended it"
@@ -152,13 +152,13 @@ check_class() {
 	host_state >"$W/host.before"
 	# Its own OUT (a teacher's build/homework/batch stays), the reference
 	# binaries shared. A short cap on each run, for the one that hangs: 2 s
-	# is far above what a run of step03 takes. 300 processes are many for
-	# step03's suite, and few enough that the fork loop meets the limit at
-	# once.
+	# is far above what a run of step03 takes. 100 processes are plenty for
+	# step03's suite (two tests at a time), and few enough that the fork
+	# loop meets the limit within those 2 s on a loaded machine.
 	mkdir -p "$W/out" "$W/out-slow"
 	ln -s "$OUT/reference" "$W/out/reference"
 	ln -s "$OUT/reference" "$W/out-slow/reference"
-	OUT=$W/out STEPS=03 GRADE_JOBS=2 GRADE_RUN_TIMEOUT=2 GRADE_TIME=300 GRADE_PIDS=300 \
+	OUT=$W/out STEPS=03 GRADE_JOBS=2 GRADE_RUN_TIMEOUT=2 GRADE_TIME=300 GRADE_PIDS=100 \
 		scripts/grade.sh batch "$W/class" >"$W/batch.out" 2>&1 ||
 		{ cat "$W/batch.out"; fail=1; }
 	# The hang again, under a 6-second limit for the whole graded run:
