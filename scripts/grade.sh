@@ -59,6 +59,7 @@ case "${1:-}" in inside) ;; *)
 esac
 case "$TEST_BIN" in /*) ;; *) TEST_BIN=$ROOT/$TEST_BIN ;; esac
 REF="$OUT/reference"
+TREE=${TREE:-$OUT/tree} # what a graded run sees of the repository (make_tree)
 
 # step05-netns (or a path to it) -> 05; nothing for anything else. (No
 # command: it is called in loops.)
@@ -122,6 +123,13 @@ build_reference() {
 # is a plain directory there, not a mount point of its own in the sandbox
 # (the step03 suite looks for the rootfs in the mount table).
 make_tree() {
+	# Without root there is no sandbox (nor anything to hide): the
+	# repository itself, whose rootfs only root may copy whole.
+	if [ "$(id -u)" != 0 ]; then
+		TREE=$ROOT
+		export TREE
+		return 0
+	fi
 	t=$OUT/tree
 	# again only when something in it changed
 	[ ! -e "$t/.made" ] ||
@@ -147,7 +155,7 @@ prepare() {
 	rm -rf "$bin"
 	mkdir -p "$bin/src" "$bin/run"
 	ln -s "$src" "$bin/src/$(basename "$src")"
-	ln -s "$OUT/tree/rootfs" "$bin/rootfs"
+	ln -s "$TREE/rootfs" "$bin/rootfs"
 	set --
 	for r in "$REF"/step[0-9][0-9]; do
 		[ -f "$r" ] || continue
@@ -218,7 +226,7 @@ graded() {
 	bin=$(abspath "$bin")
 	src=$(abspath "$src")
 	suite_tests "$m" >"$bin/run/tests"
-	set -- sh "$OUT/tree/scripts/grade.sh" inside "$n" "$bin" "$m" "$flags"
+	set -- sh "$TREE/scripts/grade.sh" inside "$n" "$bin" "$m" "$flags"
 	if [ "$(id -u)" != 0 ] || [ "${GRADE_SANDBOX:-1}" = 0 ]; then
 		# No sandbox can be made (nothing that needs root runs either), or
 		# none is wanted: to measure what it costs, on code one trusts.
@@ -226,7 +234,7 @@ graded() {
 	else
 		SANDBOX_TIME=$GRADE_TIME SANDBOX_PIDS=${GRADE_PIDS:-1000} \
 			SANDBOX_MEMORY=${GRADE_MEMORY:-2147483648} \
-			SANDBOX_SHOW="$OUT/tree $TEST_BIN $src $bin:rw" \
+			SANDBOX_SHOW="$TREE $TEST_BIN $src $bin:rw" \
 			scripts/sandbox.sh run "$bin/run" -- "$@" || [ $? = 124 ] ||
 			die "the sandbox failed (scripts/sandbox.sh)"
 	fi
