@@ -3,7 +3,7 @@
  * against the runtime's files, its state directory and some of its options.
  * One test per item of the issue, run on every step that has the feature
  * (stepNN_hostile, so `make test STEP=NN` runs them with the step's suite);
- * docs/reliability.md maps each to RELIABILITY.md's rows 32-41.
+ * docs/reliability.md lists each under its row (32-41).
  *
  *   item 1  state_dir_is_trusted_only_if_ours       uid 65534 against 6553x
  *           state_files_never_follow_links_or_block
@@ -277,7 +277,7 @@ static char *wait_text(const char *file, const char *needle)
 /* ----------------------------------------------- item 8: tmpfs sizes --- */
 
 /*
- * RELIABILITY.md row 40. A tmpfs without size= may grow to half of the
+ * Row 40 of docs/reliability.md. A tmpfs without size= may grow to half of the
  * host's RAM; Docker's /dev/shm is 64m. Read from mountinfo only: nothing
  * is written to fill anything.
  */
@@ -357,7 +357,7 @@ static void expect_sys_ro(const char *prog, const char *mode, const char *mi)
 }
 
 /*
- * RELIABILITY.md row 38. With --net host or container:PID the runtime
+ * Row 38 of docs/reliability.md. With --net host or container:PID the runtime
  * cannot mount a sysfs of its own and binds the host's /sys: every mount
  * under it (the cgroup hierarchies: CVE-2022-0492's release_agent) must be
  * read-only, not only the top. Checked in mountinfo; nothing is written.
@@ -397,7 +397,7 @@ ON_STEP(08, sys_is_read_only_whatever_the_network)
 /* ------------------------------------------------- item 7: --ip --- */
 
 /*
- * RELIABILITY.md row 39. --ip outside 10.201.0.0/16, multicast, class E,
+ * Row 39 of docs/reliability.md. --ip outside 10.201.0.0/16, multicast, class E,
  * 0.0.0.0/8, or overlapping a route of the host (any table) is 125 and one
  * line; a default route (prefix 0) does not count; an address of the pool
  * off every route works. Inside a throw-away network namespace: a runtime
@@ -617,7 +617,7 @@ static char *env_lines(const char *raw, size_t len)
 }
 
 /*
- * RELIABILITY.md row 41. The caller's environment (here a secret) stays
+ * Row 41 of docs/reliability.md. The caller's environment (here a secret) stays
  * out: COMMAND gets PATH, HOSTNAME, HOME and what -e adds (-e KEY=VAL, -e
  * KEY from the caller); with --init, PID 1 (the runtime's own code, which
  * never execs) shows no secret in /proc/1/environ either; the record keeps
@@ -730,7 +730,7 @@ static void expect_dir_refused(const struct proc *p, const char *state,
 }
 
 /*
- * RELIABILITY.md rows 32 and 33, as the issue reproduced them. uid 65534,
+ * Rows 32 and 33 of docs/reliability.md, as the issue reproduced them. uid 65534,
  * the attacker, pre-creates the victim's /tmp/nsworkshop-UID mode 0777,
  * keeps planting NAME.state.new -> a file of the victim's, and a FIFO
  * trap.state. The victim's --name start and set_ns --name are refused, one
@@ -863,7 +863,7 @@ ON_STEP(07, state_dir_is_trusted_only_if_ours)
 ON_STEP(08, state_dir_is_trusted_only_if_ours)
 
 /*
- * RELIABILITY.md row 33, in a directory that is ours: a FIFO or a symlink
+ * Row 33 of docs/reliability.md, in a directory that is ours: a FIFO or a symlink
  * where a record should be is never opened through, never blocks, and does
  * not stop other names. In a throw-away mount namespace with its own /run:
  * a FIFO in the host's /run/nsworkshop would hang every other test's
@@ -928,7 +928,7 @@ ON_STEP(08, state_files_never_follow_links_or_block)
 /* ----------------------------------------- item 2: record injection --- */
 
 /*
- * RELIABILITY.md row 34. (a) An argument that holds "\npid=OURPID
+ * Row 34 of docs/reliability.md. (a) An argument that holds "\npid=OURPID
  * \nstarttime=T" must not make `set_ns --name` join this (the host's)
  * process: it sees the container's hostname. (b) A 65 kB argument laid out
  * so that a "pid=DEAD" starts every possible 255-byte chunk keeps the
@@ -1024,7 +1024,7 @@ ON_STEP(08, record_values_cannot_forge_lines)
 /* ------------------------------------- item 3: one name, one container --- */
 
 /*
- * RELIABILITY.md row 35. (a) Deterministic: the first start's first
+ * Row 35 of docs/reliability.md. (a) Deterministic: the first start's first
  * write(2) (its reservation) is held back 400 ms with strace's fault
  * injection while a second start with the same name runs: exactly one of
  * them runs. (b) 20 starts at once: exactly one runs, the others are 125.
@@ -1089,7 +1089,7 @@ ON_STEP(08, one_name_one_container)
 /* ------------------------------------------------- item 4: --pidfile --- */
 
 /*
- * RELIABILITY.md row 36. In a directory of the test's: a symlink to a file
+ * Row 36 of docs/reliability.md. In a directory of the test's: a symlink to a file
  * of ours, a FIFO, a device node (a copy of /dev/null) and a directory as
  * --pidfile are refused (125, one line) without a hang, and all of them
  * are still there, unchanged; a pidfile replaced while the container runs
@@ -1237,7 +1237,7 @@ static pid_t parent_of(pid_t pid)
 }
 
 /*
- * RELIABILITY.md row 37: `( step07 -q -d -- sleep 3 7>&1 ) | cat` returns
+ * Row 37 of docs/reliability.md: `( step07 -q -d -- sleep 3 7>&1 ) | cat` returns
  * at once: the supervisor left behind keeps no descriptor of its caller
  * (here fd 7, the write end of a pipe the test reads) and not its working
  * directory (the supervisor's cwd is /).
