@@ -6,7 +6,11 @@
 #ifndef SYSCALLS_H
 #define SYSCALLS_H
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
+#include <stdint.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -18,6 +22,34 @@
 #ifndef CLONE_NEWTIME /* linux/sched.h, Linux 5.6 */
 #define CLONE_NEWTIME 0x00000080
 #endif
+
+#ifndef AT_RECURSIVE /* linux/fcntl.h, Linux 5.2 */
+#define AT_RECURSIVE 0x8000
+#endif
+#ifndef MOUNT_ATTR_RDONLY /* linux/mount.h, Linux 5.12; glibc 2.36 has it */
+#define MOUNT_ATTR_RDONLY 0x00000001
+#define MOUNT_ATTR_NOSUID 0x00000002
+#define MOUNT_ATTR_NODEV  0x00000004
+#define MOUNT_ATTR_NOEXEC 0x00000008
+struct mount_attr {
+	uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+#endif
+
+/* mount_setattr(2), Linux 5.12 (glibc 2.36 wraps it): set ATTR on the mount
+ * at PATH and, with AT_RECURSIVE, on every mount below it, in one call.
+ * ENOSYS on an older kernel. */
+static inline int sys_mount_setattr(int dirfd, const char *path, unsigned flags,
+				    struct mount_attr *attr)
+{
+#ifdef SYS_mount_setattr
+	return (int)syscall(SYS_mount_setattr, dirfd, path, flags, attr,
+			    sizeof(*attr));
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
 
 /* pivot_root(2), which glibc 2.36 does not wrap: make NEW_ROOT the root of
  * this mount namespace and move the old root to PUT_OLD. */

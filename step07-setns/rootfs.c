@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -112,22 +113,94 @@ static const struct mount_entry {
     {"mqueue", "dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL},
 };
 
+/* Remount the mount at MP read-only. In a user namespace a remount must
+ * keep the flags that a more privileged namespace locked on the mount
+ * (mount_namespaces(7)): its atime flags, from statvfs(3) (ST_* = MS_*). */
+static int remount_ro(const char *mp, struct err *e)
+{
+	unsigned long flags =
+	    MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	struct statvfs sv;
+
+	if (statvfs(mp, &sv) == 0)
+		flags |= sv.f_flag & (ST_NOATIME | ST_NODIRATIME | ST_RELATIME);
+	if (mount(NULL, mp, NULL, flags, NULL) == -1)
+		return fail(e, "mount MS_REMOUNT | MS_RDONLY", mp);
+	return 0;
+}
+
+/* Undo mountinfo's escapes of space, tab, newline and '\\' (\ooo) in S. */
+static void unescape(char *s)
+{
+	char *out = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] &&
+		    s[3]) {
+			*out++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 |
+					(s[3] - '0'));
+			s += 3;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = '\0';
+}
+
+/* Before Linux 5.12: remount read-only the mount at TARGET (relative to the
+ * working directory) and every mount below it, as /proc/self/mountinfo
+ * lists them (field 5, the mount point; parents first). */
+static int remount_tree_ro(const char *target, struct err *e)
+{
+	char top[PATH_MAX], line[2 * PATH_MAX], mp[PATH_MAX];
+	size_t n;
+	FILE *f;
+	int rc = 0;
+
+	if (!getcwd(top, sizeof(top)) ||
+	    strlen(top) + 1 + strlen(target) >= sizeof(top))
+		return fail_errno(e, ENAMETOOLONG, "getcwd", target);
+	strcat(strcat(top, "/"), target);
+	n = strlen(top);
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return fail(e, "open", "/proc/self/mountinfo");
+	while (rc == 0 && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+			continue;
+		unescape(mp);
+		if (strncmp(mp, top, n) == 0 && (!mp[n] || mp[n] == '/'))
+			rc = remount_ro(mp, e);
+	}
+	fclose(f);
+	return rc;
+}
+
 /*
  * A sysfs mount shows the network namespace of the mounter, and needs that
  * namespace to be owned by our user namespace; with --net host or
- * container:PID it is not. Bind the host's /sys read-only instead.
+ * container:PID it is not. Bind the host's /sys instead — recursively: in
+ * a user namespace the host's mounts below it are locked (a bind without
+ * MS_REC would uncover what they hide, EINVAL). Every one of them must be
+ * read-only too, or the host's cgroup hierarchies under /sys/fs/cgroup are
+ * writable inside (CVE-2022-0492's release_agent): MS_REMOUNT changes one
+ * mount, mount_setattr(2) with AT_RECURSIVE (Linux 5.12) the whole tree.
  */
 static int bind_sys(const char *target, struct err *e)
 {
-	trace("mount(/sys, /sys, MS_BIND | MS_REC), then MS_RDONLY");
+	struct mount_attr attr = {.attr_set =
+				      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+				      MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC};
+
+	trace("mount(/sys, /sys, MS_BIND | MS_REC), then MOUNT_ATTR_RDONLY "
+	      "with AT_RECURSIVE");
 	if (mount("/sys", target, NULL, MS_BIND | MS_REC, NULL) == -1)
 		return fail(e, "mount MS_BIND", "/sys");
-	if (mount(NULL, target, NULL,
-		  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV |
-		      MS_NOEXEC,
-		  NULL) == -1)
-		return fail(e, "mount MS_REMOUNT | MS_RDONLY", target);
-	return 0;
+	if (sys_mount_setattr(AT_FDCWD, target, AT_RECURSIVE, &attr) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return fail(e, "mount_setattr AT_RECURSIVE", target);
+	return remount_tree_ro(target, e);
 }
 
 /*
