@@ -192,6 +192,9 @@ static int parse_form(struct ctx *c, int argc, char **argv, struct err *e)
 		return usage_error(e, "namespace options need -t or --name",
 				   NULL, HELP);
 	c->nsfile = argv[optind++];
+	/* the story's form with a `--` before COMMAND, as the other has */
+	if (optind < argc && strcmp(argv[optind], "--") == 0)
+		optind++;
 	return 0;
 }
 
@@ -303,34 +306,55 @@ static int no_container(struct ctx *c, const char *why, struct err *e)
 	return -1;
 }
 
-/* --name: find the container's PID 1 in its record (state.c). A record
- * whose process is gone, or whose PID now belongs to another process
- * (another start time), is stale: whoever finds it removes it. */
-static int resolve_name(struct ctx *c, struct err *e)
+/* NAME's record R says PID 1 is R->pid: open /proc/PID, and check that it
+ * is still that process (its start time), not a reuse of its PID. */
+static int open_recorded(struct ctx *c, const struct record *r, struct err *e)
 {
 	unsigned long long have = 0;
-	struct record r;
 
-	if (state_read(c->name, &r, e) == -1)
-		return e->errnum == ENOENT ? no_container(c, "no record", e)
-					   : -1;
-	if (r.pid == 0) { /* a reservation: runtime= lines only */
+	if (r->pid == 0) { /* a reservation: runtime= lines only */
 		fail_errno(e, 0, "container", c->name);
-		e->hint = "has no PID yet: it is starting (try again) or its "
-			  "runtime was killed";
+		e->hint = "has no PID yet: it is starting (try again)";
 		return -1;
 	}
-	c->pid = r.pid;
-	if (open_proc(c, e) == -1 && e->errnum != ENOENT)
-		return -1;
-	if (c->procfd >= 0 && proc_starttime(c->procfd, &have) == -1 &&
-	    errno != ENOENT && errno != ESRCH)
+	c->pid = r->pid;
+	if (open_proc(c, e) == -1) {
+		if (e->errnum != ENOENT)
+			return -1;
+	} else if (proc_starttime(c->procfd, &have) == -1 && errno != ENOENT &&
+		   errno != ESRCH) {
 		return fail(e, "read", "/proc/PID/stat");
-	if (c->procfd >= 0 && have == r.starttime)
+	}
+	if (c->procfd >= 0 && have == r->starttime)
 		return 0;
-	if (state_remove(c->name, e) == -1)
-		return -1;
-	return no_container(c, "stale record removed", e);
+	return no_container(c, "its PID 1 has exited; its runtime is ending",
+			    e);
+}
+
+/* --name: find the container's PID 1 in its record (state.c): read from
+ * a directory that is ours, never through a link, without blocking. A
+ * record whose runtime is gone is stale: whoever finds it removes it. */
+static int resolve_name(struct ctx *c, struct err *e)
+{
+	struct state s;
+	struct record r = {0};
+	int rc = -1;
+
+	if (state_open(&s, false, e) == -1)
+		return e->errnum == ENOENT ? no_container(c, "no record", e)
+					   : -1;
+	if (state_read(&s, c->name, &r, e) == -1) {
+		if (e->errnum == ENOENT)
+			no_container(c, "no record", e);
+	} else if (record_stale(&r)) {
+		if (state_remove_stale(&s, c->name, e) == 0)
+			no_container(c, "stale record removed", e);
+	} else {
+		rc = open_recorded(c, &r, e);
+	}
+	record_free(&r);
+	close(s.dirfd);
+	return rc;
 }
 
 /* Open ns/TYPE of the target unless it is the namespace we are in already:
@@ -384,15 +408,30 @@ static int open_target(struct ctx *c, struct err *e)
 	return 0;
 }
 
+/* Open *FD, an O_PATH descriptor, for reading, through /proc/self/fd. */
+static int reopen(int *fd, struct err *e)
+{
+	char self[32];
+	int rfd;
+
+	/* allow-snprintf: "/proc/self/fd/" and an int fit */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", *fd);
+	rfd = open(self, O_RDONLY | O_CLOEXEC);
+	close(*fd);
+	*fd = rfd;
+	return rfd == -1 ? fail(e, "open", self) : 0;
+}
+
 /* The story's form: which namespace is behind NSFILE? Check that it lives on
  * nsfs before any ioctl, whose number could mean something else to the driver
- * of another file. NS_GET_NSTYPE (4.11) names the type. */
+ * of another file. NS_GET_NSTYPE (4.11) names the type. O_PATH opens the
+ * name, not the file: a FIFO does not block, no driver's open() runs. */
 static int open_nsfile(struct ctx *c, struct err *e)
 {
 	struct statfs sfs;
 	int fd, type;
 
-	fd = open(c->nsfile, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = open(c->nsfile, O_PATH | O_CLOEXEC);
 	if (fd == -1)
 		return open_failed(e, c->nsfile);
 	/* step07 { before any ioctl: fstatfs(2) FD; if that fails or its
@@ -405,6 +444,9 @@ static int open_nsfile(struct ctx *c, struct err *e)
 		return -1;
 	}
 	/* } step07 */
+	/* ioctl(2) and setns(2) want the file open: it is an nsfs file */
+	if (reopen(&fd, e) == -1)
+		return -1;
 	type = ioctl(fd, NS_GET_NSTYPE);
 	for (size_t i = 0; type != -1 && i < ARRAY_SIZE(nstab); i++) {
 		if (nstab[i].type == type) {

@@ -13,7 +13,10 @@
  *   It adds to step06:
  *   - --name NAME: a record of the container (state.c) that set_ns reads,
  *     --pidfile FILE, and --detach: print the host PID and leave a small
- *     supervisor behind to wait, clean up and remove the record;
+ *     supervisor behind to wait, clean up and remove the record; those
+ *     files are kept so that no other user can plant or forge them;
+ *   - Docker's environment for COMMAND (PATH, HOSTNAME, HOME, TERM with a
+ *     terminal) and -e KEY=VALUE, not the caller's (SUDO_*, tokens);
  *   - an exec report: a close-on-exec pipe that stays silent when COMMAND
  *     starts and carries errno when it cannot, so the parent knows which;
  *   - PID 1 duties (init.c): the runtime relays SIGINT, SIGTERM, SIGHUP,
@@ -55,8 +58,6 @@
 
 #define PROG	   "step07"
 #define STACK_SIZE (1024 * 1024)
-#define DEFAULT_PATH                                                           \
-	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 const char prog[] = PROG;
 
@@ -80,10 +81,15 @@ struct config {
 	int ip_prefix;
 	char uid_map[MAP_LINE_MAX]; /* "INSIDE OUTSIDE COUNT", as the kernel */
 	char gid_map[MAP_LINE_MAX]; /* reads /proc/PID/uid_map and gid_map */
-	int rootless;	       /* not root: map ourselves, deny setgroups */
-	const char *name;      /* --name: the state record's name */
-	char state[PATH_MAX];  /* and its file, once reserved */
-	const char *pidfile;   /* --pidfile FILE */
+	int rootless;	     /* not root: map ourselves, deny setgroups */
+	const char *name;    /* --name: the state record's name */
+	struct state state;  /* and the record, once reserved */
+	const char *pidfile; /* --pidfile FILE */
+	struct pidfile pf;   /* and its directory, once checked */
+	char **env_args;     /* -e KEY=VALUE or KEY, nenv of them */
+	size_t nenv;
+	char **env;	       /* COMMAND's environment (env_build) */
+	char **caller_env;     /* ours, from execve: --init scrubs it */
 	int init;	       /* --init: a reaping init as PID 1 */
 	int detach;	       /* --detach: return once COMMAND runs */
 	unsigned stop_timeout; /* seconds from SIGTERM to SIGKILL */
@@ -123,12 +129,18 @@ static void usage(FILE *out)
 	    "      --name NAME  record the container so `set_ns --name NAME` "
 	    "finds it\n"
 	    "      --pidfile FILE  write the container's host PID to FILE\n"
+	    "  -e, --env KEY=VALUE  set KEY in COMMAND's environment (-e KEY: "
+	    "the\n"
+	    "                  caller's value); COMMAND gets PATH, HOSTNAME, "
+	    "HOME\n"
+	    "                  and TERM (with a terminal), not the caller's "
+	    "environment\n"
 	    "  -d, --detach    print the host PID on stdout and return once "
 	    "COMMAND\n"
 	    "                  runs; its stdin, stdout and stderr are "
 	    "/dev/null\n"
 	    "      --init      run a small init as PID 1 that reaps zombies\n"
-	    "      --stop-timeout SECONDS  SIGKILL that long after a "
+	    "      --stop-timeout SECONDS  SIGKILL that long after the first "
 	    "forwarded\n"
 	    "                  SIGTERM/SIGINT/SIGQUIT (default 10; 0: never)\n"
 	    "      --uid-map INSIDE:OUTSIDE:COUNT  map container uids to host "
@@ -234,6 +246,9 @@ static int set_option(struct config *cfg, int c, struct err *e)
 	case OPT_PIDFILE:
 		cfg->pidfile = optarg;
 		return 0;
+	case 'e':
+		cfg->env_args[cfg->nenv++] = optarg;
+		return 0;
 	case OPT_NAME:
 		cfg->name = optarg;
 		return check_name(optarg, e);
@@ -279,6 +294,9 @@ static int check_options(struct config *cfg, struct err *e)
 		    "give rootless containers a network)";
 		return -1;
 	}
+	if (env_build(cfg->hostname, isatty(STDIN_FILENO) && !cfg->detach,
+		      cfg->env_args, cfg->nenv, &cfg->env, e) == -1)
+		return -1;
 	return resolve_rootfs(cfg->rootfs_arg, cfg->rootfs, e);
 }
 
@@ -296,6 +314,7 @@ static int parse_args(int argc, char **argv, struct config *cfg, struct err *e)
 	    {"gid-map", required_argument, NULL, OPT_GID_MAP},
 	    {"name", required_argument, NULL, OPT_NAME},
 	    {"pidfile", required_argument, NULL, OPT_PIDFILE},
+	    {"env", required_argument, NULL, 'e'},
 	    {"init", no_argument, NULL, OPT_INIT},
 	    {"detach", no_argument, NULL, 'd'},
 	    {"stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT},
@@ -311,8 +330,14 @@ static int parse_args(int argc, char **argv, struct config *cfg, struct err *e)
 	/* Without root, --net none by default: a veth needs the host's. */
 	cfg->rootless = geteuid() != 0;
 	cfg->net = cfg->rootless ? NET_NONE : NET_VETH;
-	while (rc == 0 &&
-	       (c = getopt_long(argc, argv, "+:dhqr:v", longopts, NULL)) != -1)
+	cfg->state.dirfd = cfg->pf.dirfd = -1; /* none yet */
+	cfg->caller_env = environ;	       /* before any setenv(3) */
+	/* at most one -e per argument */
+	cfg->env_args = calloc((size_t)argc, sizeof(*cfg->env_args));
+	if (!cfg->env_args)
+		return fail(e, "calloc", "-e");
+	while (rc == 0 && (c = getopt_long(argc, argv, "+:de:hqr:v", longopts,
+					   NULL)) != -1)
 		rc = c == ':' || c == '?' ? bad_option(c, argv, e)
 					  : set_option(cfg, c, e);
 	if (rc != 0)
@@ -417,15 +442,21 @@ static int report_exec(int err, int status)
 	/* } step07, skeleton: return status; */
 }
 
+/* COMMAND's environment (env_build), for exec_command(). */
+static char **command_env;
+
 /* Exec COMMAND; on failure report errno and return Docker's status. With
  * --init this runs in init's child, which inherited the report pipe. */
 static int exec_command(char *const argv[])
 {
-	/* The host's PATH means nothing in the rootfs (and may name
-	 * directories we cannot search): use Docker's default. */
-	setenv("PATH", DEFAULT_PATH, 1);
-	trace("execvp(%s)", argv[0]);
-	execvp(argv[0], argv);
+	/* execvpe(3) looks COMMAND up in the PATH of *our* environment: make
+	 * it the container's (the host's means nothing in the rootfs, and
+	 * may name directories we cannot search). */
+	for (char **v = command_env; *v; v++)
+		if (strncmp(*v, "PATH=", 5) == 0)
+			setenv("PATH", *v + 5, 1);
+	trace("execvpe(%s)", argv[0]);
+	execvpe(argv[0], argv, command_env);
 	int err = errno;
 
 	/* step07 { the parent says why exec failed, not us: report_exec()
@@ -493,8 +524,13 @@ static int child_main(void *arg)
 		report(&e);
 		return report_exec(0, EXIT_RUNTIME);
 	}
+	command_env = cfg->env;
 	if (!cfg->init)
 		return exec_command(cfg->argv);
+	/* PID 1 stays the runtime's code and never execs: the caller's
+	 * environment would stay readable in /proc/1/environ. */
+	clearenv();
+	env_scrub(cfg->caller_env);
 	status = run_init(cfg->argv, exec_command, exec_report_fd, &e);
 	if (status == -1) {
 		report(&e);
@@ -564,13 +600,13 @@ static pid_t start_child(struct config *cfg, int *go_fd, struct err *e)
 
 /* Undo, on the host, what the container needed (the veth pair dies with
  * the container's network namespace). */
-static int cleanup(const struct config *cfg, struct err *e)
+static int cleanup(struct config *cfg, struct err *e)
 {
-	return release(cfg->state, cfg->pidfile, e);
+	return release(&cfg->state, &cfg->pf, e);
 }
 
 /* Failed before clone: say why, undo what was made; our exit status. */
-static int give_up(const struct config *cfg, const struct err *e)
+static int give_up(struct config *cfg, const struct err *e)
 {
 	struct err ce;
 
@@ -583,7 +619,7 @@ static int give_up(const struct config *cfg, const struct err *e)
 /* A failure E after clone: the child waits on the pipe; say what failed
  * (unless the child died first and said why itself), kill it, reap it,
  * undo what the host side made (the veth pair goes with the child). */
-static int abort_child(const struct config *cfg, pid_t pid, int go_fd,
+static int abort_child(struct config *cfg, pid_t pid, int go_fd,
 		       const struct err *e)
 {
 	struct err ce;
@@ -644,10 +680,11 @@ int main(int argc, char **argv)
 		report(&e);
 	if (rc != 0)
 		return rc > 0 ? 0 : EXIT_RUNTIME;
-	rc = cfg.detach ? detach(&report_fd, &status, &e) : 0;
+	rc = cfg.detach ? detach(&report_fd, &status, cfg.net_fd, &e) : 0;
 	if (rc != 0)
 		return rc == -1 ? give_up(&cfg, &e) : status;
-	if (claim(cfg.name, cfg.state, &cfg.pidfile, &e) == -1 ||
+	if (claim(cfg.name, &cfg.state, cfg.pidfile, &cfg.pf, cfg.detach, &e) ==
+		-1 ||
 	    net_join(&cfg, &e) == -1 ||
 	    (pid = start_child(&cfg, &go_fd, &e)) == -1)
 		return give_up(&cfg, &e);
@@ -675,8 +712,8 @@ int main(int argc, char **argv)
 	}
 	rc = wait_exec(cfg.exec_fd[0], cfg.argv[0], &e);
 	if (rc == -1 ||
-	    (rc == 1 && container_started(cfg.state, cfg.pidfile, pid, cfg.argv,
-					  report_fd, &e) == -1))
+	    (rc == 1 && container_started(&cfg.state, &cfg.pf, pid, cfg.argv,
+					  cfg.env, report_fd, &e) == -1))
 		report(&e);
 	rc = wait_child(pid, &e);
 	if (rc == -1)
