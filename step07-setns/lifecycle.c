@@ -42,12 +42,13 @@ int detach(int *report_fd, int *status, int keep, struct err *e)
 	pid_t sup, container;
 
 	/* step07 { pipe2(2) O_CLOEXEC, then fork(2) the supervisor. In it:
-	 * close the read end, setsid(2), close_inherited() but the write end
-	 * and KEEP, *REPORT_FD = the write end, return 0. In the caller: close the write end and read(2) a pid_t; if one
-	 * came, print it and a newline on stdout, *STATUS = 0; if not (EOF:
-	 * the container never ran), waitpid(2) the supervisor, *STATUS = its
-	 * exit status, EXIT_RUNTIME if a signal ended it. Return 1. A failed
-	 * pipe2 or fork: fill E, -1 */
+	 * close the read end, setsid(2), *REPORT_FD = the write end,
+	 * close_inherited() but it and KEEP, return 0. In the caller: close
+	 * the write end and read(2) a pid_t; if one came, print it and a
+	 * newline on stdout, *STATUS = 0; if not (EOF: the container never
+	 * ran), waitpid(2) the supervisor, *STATUS = its exit status,
+	 * EXIT_RUNTIME if a signal ended it. Return 1. A failed pipe2 or
+	 * fork: fill E, -1 */
 	if (pipe2(fds, O_CLOEXEC) == -1)
 		return fail(e, "pipe2", "--detach");
 	sup = fork();

@@ -277,9 +277,9 @@ static char *wait_text(const char *file, const char *needle)
 /* ----------------------------------------------- item 8: tmpfs sizes --- */
 
 /*
- * Row 40 of docs/reliability.md. A tmpfs without size= may grow to half of the
- * host's RAM; Docker's /dev/shm is 64m. Read from mountinfo only: nothing
- * is written to fill anything.
+ * Row 40 of docs/reliability.md. A tmpfs without size= may grow to half of
+ * the host's RAM; Docker's /dev/shm is 64m. Read from mountinfo only:
+ * nothing is written to fill anything.
  */
 static void tmpfs_are_bounded_on(const char *prog)
 {
@@ -357,10 +357,11 @@ static void expect_sys_ro(const char *prog, const char *mode, const char *mi)
 }
 
 /*
- * Row 38 of docs/reliability.md. With --net host or container:PID the runtime
- * cannot mount a sysfs of its own and binds the host's /sys: every mount
- * under it (the cgroup hierarchies: CVE-2022-0492's release_agent) must be
- * read-only, not only the top. Checked in mountinfo; nothing is written.
+ * Row 38 of docs/reliability.md. With --net host or container:PID the
+ * runtime cannot mount a sysfs of its own and binds the host's /sys: every
+ * mount under it (the cgroup hierarchies: CVE-2022-0492's release_agent)
+ * must be read-only, not only the top. Checked in mountinfo; nothing is
+ * written.
  */
 static void sys_is_read_only_whatever_the_network_on(const char *prog)
 {
@@ -397,11 +398,11 @@ ON_STEP(08, sys_is_read_only_whatever_the_network)
 /* ------------------------------------------------- item 7: --ip --- */
 
 /*
- * Row 39 of docs/reliability.md. --ip outside 10.201.0.0/16, multicast, class E,
- * 0.0.0.0/8, or overlapping a route of the host (any table) is 125 and one
- * line; a default route (prefix 0) does not count; an address of the pool
- * off every route works. Inside a throw-away network namespace: a runtime
- * that accepts 128.0.0.2/2 routes a quarter of IPv4 there, not here.
+ * Row 39 of docs/reliability.md. --ip outside 10.201.0.0/16, multicast,
+ * class E, 0.0.0.0/8, or overlapping a route of the host (any table) is 125
+ * and one line; a default route (prefix 0) does not count; an address of the
+ * pool off every route works. Inside a throw-away network namespace: a
+ * runtime that accepts 128.0.0.2/2 routes a quarter of IPv4 there, not here.
  */
 static void ip_stays_in_the_pool_and_off_host_routes_on(const char *prog)
 {
@@ -617,9 +618,9 @@ static char *env_lines(const char *raw, size_t len)
 }
 
 /*
- * Row 41 of docs/reliability.md. The caller's environment (here a secret) stays
- * out: COMMAND gets PATH, HOSTNAME, HOME and what -e adds (-e KEY=VAL, -e
- * KEY from the caller); with --init, PID 1 (the runtime's own code, which
+ * Row 41 of docs/reliability.md. The caller's environment (here a secret)
+ * stays out: COMMAND gets PATH, HOSTNAME, HOME and what -e adds (-e KEY=VAL,
+ * -e KEY from the caller); with --init, PID 1 (the runtime's own code, which
  * never execs) shows no secret in /proc/1/environ either; the record keeps
  * the container's environment for set_ns (env=).
  */
@@ -730,13 +731,13 @@ static void expect_dir_refused(const struct proc *p, const char *state,
 }
 
 /*
- * Rows 32 and 33 of docs/reliability.md, as the issue reproduced them. uid 65534,
- * the attacker, pre-creates the victim's /tmp/nsworkshop-UID mode 0777,
- * keeps planting NAME.state.new -> a file of the victim's, and a FIFO
+ * Rows 32 and 33 of docs/reliability.md, as the issue reproduced them. uid
+ * 65534, the attacker, pre-creates the victim's /tmp/nsworkshop-UID mode
+ * 0777, keeps planting NAME.state.new -> a file of the victim's, and a FIFO
  * trap.state. The victim's --name start and set_ns --name are refused, one
  * line naming the directory, without a hang, and the file is untouched.
- * Likewise a directory of the victim's own with mode 0777, and a symlink;
- * a missing one is created 0700.
+ * Likewise a directory of the victim's own with mode 0777, and a symlink; a
+ * missing one is created 0700.
  */
 static void state_dir_is_trusted_only_if_ours_on(const char *prog)
 {
@@ -863,11 +864,11 @@ ON_STEP(07, state_dir_is_trusted_only_if_ours)
 ON_STEP(08, state_dir_is_trusted_only_if_ours)
 
 /*
- * Row 33 of docs/reliability.md, in a directory that is ours: a FIFO or a symlink
- * where a record should be is never opened through, never blocks, and does
- * not stop other names. In a throw-away mount namespace with its own /run:
- * a FIFO in the host's /run/nsworkshop would hang every other test's
- * runtime without the fix.
+ * Row 33 of docs/reliability.md, in a directory that is ours: a FIFO or a
+ * symlink where a record should be is never opened through, never blocks,
+ * and does not stop other names. In a throw-away mount namespace with its
+ * own /run: a FIFO in the host's /run/nsworkshop would hang every other
+ * test's runtime without the fix.
  */
 static void state_files_never_follow_links_or_block_on(const char *prog)
 {
@@ -931,9 +932,9 @@ ON_STEP(08, state_files_never_follow_links_or_block)
  * Row 34 of docs/reliability.md. (a) An argument that holds "\npid=OURPID
  * \nstarttime=T" must not make `set_ns --name` join this (the host's)
  * process: it sees the container's hostname. (b) A 65 kB argument laid out
- * so that a "pid=DEAD" starts every possible 255-byte chunk keeps the
- * record live: a second start with the name is refused. (c) A record with
- * a key twice is invalid, not read as the last one.
+ * so that a "pid=DEAD" starts every possible 255-byte chunk keeps the record
+ * live: a second start with the name is refused. (c) A record with a key
+ * twice is invalid, not read as the last one.
  */
 static void record_values_cannot_forge_lines_on(const char *prog)
 {
@@ -1089,11 +1090,11 @@ ON_STEP(08, one_name_one_container)
 /* ------------------------------------------------- item 4: --pidfile --- */
 
 /*
- * Row 36 of docs/reliability.md. In a directory of the test's: a symlink to a file
- * of ours, a FIFO, a device node (a copy of /dev/null) and a directory as
- * --pidfile are refused (125, one line) without a hang, and all of them
- * are still there, unchanged; a pidfile replaced while the container runs
- * is not removed at exit; a regular one is written and removed.
+ * Row 36 of docs/reliability.md. In a directory of the test's: a symlink to
+ * a file of ours, a FIFO, a device node (a copy of /dev/null) and a
+ * directory as --pidfile are refused (125, one line) without a hang, and all
+ * of them are still there, unchanged; a pidfile replaced while the container
+ * runs is not removed at exit; a regular one is written and removed.
  */
 static void pidfile_is_atomic_and_only_ours_on(const char *prog)
 {
@@ -1237,10 +1238,10 @@ static pid_t parent_of(pid_t pid)
 }
 
 /*
- * Row 37 of docs/reliability.md: `( step07 -q -d -- sleep 3 7>&1 ) | cat` returns
- * at once: the supervisor left behind keeps no descriptor of its caller
- * (here fd 7, the write end of a pipe the test reads) and not its working
- * directory (the supervisor's cwd is /).
+ * Row 37 of docs/reliability.md: `( step07 -q -d -- sleep 3 7>&1 ) | cat`
+ * returns at once: the supervisor left behind keeps no descriptor of its
+ * caller (here fd 7, the write end of a pipe the test reads) and not its
+ * working directory (the supervisor's cwd is /).
  */
 static void detach_keeps_nothing_of_the_caller_on(const char *prog)
 {
