@@ -517,6 +517,12 @@ static int child_main(void *arg)
 	exec_report_fd = cfg->exec_fd[1];
 	close(cfg->exec_fd[0]);
 	/* } step07 */
+	/* The host's state and pidfile directories are the runtime's: with
+	 * --init PID 1 never execs, so close-on-exec would not close them. */
+	if (cfg->state.dirfd >= 0)
+		close(cfg->state.dirfd);
+	if (cfg->pf.dirfd >= 0)
+		close(cfg->pf.dirfd);
 	if (wait_for_go(cfg, &go, sizeof(go), &e) == -1 ||
 	    setup_net(cfg, &go, &e) == -1 ||
 	    set_hostname(cfg->hostname, &e) == -1 ||
