@@ -1029,6 +1029,8 @@ ON_STEP(08, record_values_cannot_forge_lines)
  * write(2) (its reservation) is held back 400 ms with strace's fault
  * injection while a second start with the same name runs: exactly one of
  * them runs. (b) 20 starts at once: exactly one runs, the others are 125.
+ * The containers sleep 4 s: the one that runs still runs when the last
+ * start arrives, however loaded the machine.
  */
 static void one_name_one_container_on(const char *prog)
 {
@@ -1044,10 +1046,10 @@ static void one_name_one_container_on(const char *prog)
 		    (char *[]){"", "-o", "/dev/null", "-e", "trace=write", "-e",
 			       "inject=write:delay_enter=400000:when=1", bin,
 			       "-q", "--name", name, "--net", "none", "sleep",
-			       "1", NULL});
+			       "4", NULL});
 		usleep(150000);
 		struct proc *b = run_quiet(
-		    &o, prog, (char *[]){"--name", name, "sleep", "1", NULL});
+		    &o, prog, (char *[]){"--name", name, "sleep", "4", NULL});
 		proc_finish(a);
 		int ok = (a->status == 0) + (b->status == 0);
 		cr_expect_eq(ok, 1,
@@ -1066,7 +1068,7 @@ static void one_name_one_container_on(const char *prog)
 	for (int i = 0; i < 20; i++)
 		p[i] = proc_start(NULL, prog,
 				  (char *[]){"", "-q", "--name", name, "--net",
-					     "none", "sleep", "1", NULL});
+					     "none", "sleep", "4", NULL});
 	int ran = 0, refused = 0;
 	for (int i = 0; i < 20; i++) {
 		proc_finish(p[i]);
