@@ -67,7 +67,8 @@ $(foreach d,$(STEP_DIRS),$(eval $(call step_rule,$(firstword $(subst -, ,$(d))),
 
 # set_ns reads the records state.c writes, with the same code.
 SETNS_SRCS = $(HAS_SETNS) $(patsubst %/set_ns.c,%/state.c,$(HAS_SETNS)) \
-	$(patsubst %/set_ns.c,%/err.c,$(HAS_SETNS))
+	$(patsubst %/set_ns.c,%/err.c,$(HAS_SETNS)) \
+	$(patsubst %/set_ns.c,%/tty.c,$(HAS_SETNS))
 $(BIN)/set_ns: $(SETNS_SRCS) $(wildcard $(dir $(HAS_SETNS))*.h)
 	@mkdir -p $(BIN)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(SETNS_SRCS) $(LDFLAGS)

@@ -51,6 +51,7 @@
 #include "err.h"
 #include "state.h"
 #include "syscalls.h"
+#include "tty.h"
 
 #define PROG "set_ns"
 
@@ -63,7 +64,7 @@ enum {
 	EXIT_NOT_FOUND = 127,	/* COMMAND was not found */
 };
 
-enum { OPT_NAME = CHAR_MAX + 1 }; /* long-only options */
+enum { OPT_NAME = CHAR_MAX + 1, OPT_TTY }; /* long-only options */
 
 /* One row per namespace type drives everything, as in nsenter.c. The order
  * is nsenter's, which join_all() explains. */
@@ -99,10 +100,11 @@ struct ctx {
 	const char *name;   /* --name NAME */
 	pid_t pid;	    /* -t PID, or the record's pid */
 	bool all, quiet;
-	bool flags;	     /* a namespace option was given */
-	int procfd;	     /* /proc/PID, O_PATH: pins the process */
-	int rootfd;	     /* /proc/PID/root, entered after the mnt join */
-	char procpath[32];   /* "/proc/PID" */
+	bool flags;	   /* a namespace option was given */
+	bool tty;	   /* --tty: a pty of the container (docker exec -t) */
+	int procfd;	   /* /proc/PID, O_PATH: pins the process */
+	int rootfd;	   /* /proc/PID/root, entered after the mnt join */
+	char procpath[32]; /* "/proc/PID" */
 	char path[PATH_MAX]; /* the file being worked on, for messages */
 };
 
@@ -127,6 +129,8 @@ static void usage(FILE *out)
 	    "  -u, --uts        UTS       -i, --ipc     IPC\n"
 	    "  -n, --net        network   -p, --pid     PID\n"
 	    "  -C, --cgroup     cgroup    -T, --time    time\n"
+	    "      --tty        a pseudo-terminal of the container for "
+	    "COMMAND\n"
 	    "  -v, --verbose    trace each setns on stderr\n"
 	    "  -q, --quiet      do not print the child's host PID\n"
 	    "  -h, --help       show this help and exit\n"
@@ -215,6 +219,9 @@ static int set_option(struct ctx *c, int opt, char **argv, struct err *e)
 	case 'a':
 		c->all = true;
 		return 0;
+	case OPT_TTY:
+		c->tty = true;
+		return 0;
 	case 'v':
 		verbose = 1;
 		return 0;
@@ -250,6 +257,7 @@ static int parse_args(struct ctx *c, int argc, char **argv, struct err *e)
 	static const struct option longopts[] = {
 	    {"target", required_argument, NULL, 't'},
 	    {"name", required_argument, NULL, OPT_NAME},
+	    {"tty", no_argument, NULL, OPT_TTY},
 	    {"all", no_argument, NULL, 'a'},
 	    {"user", no_argument, NULL, 'U'},
 	    {"mnt", no_argument, NULL, 'm'},
@@ -668,6 +676,72 @@ static int fork_command(const struct ctx *c, char **argv, struct err *e)
 	/* } step07, skeleton: return exec_command(argv); */
 }
 
+/* The child of tty_command(): a session of its own, whose controlling
+ * terminal is the container's pty, then COMMAND. */
+static int tty_exec(int peer, char **argv)
+{
+	struct err e;
+	int rc = setsid() == -1 ? fail(&e, "setsid", "COMMAND")
+				: tty_attach(peer, &e);
+
+	if (rc == -1) {
+		report(&e);
+		return EXIT_RUNTIME;
+	}
+	return exec_command(argv);
+}
+
+/*
+ * --tty, docker exec -t: a pty opened in the mount namespace we joined, so
+ * one of the container's (/dev/pts/N of its devpts). Our child runs COMMAND
+ * on it; we relay it to our terminal (tty.c), so nothing of the container
+ * holds ours (TIOCSTI, CVE-2017-5226).
+ */
+static int tty_command(const struct ctx *c, char **argv, struct err *e)
+{
+	/* step07 { tty_open() the pty; as fork_command() does, block SIGTERM
+	 * and SIGHUP across a fork(2). The child restores the mask, closes
+	 * the master and _exit(2)s with tty_exec(). The parent closes the
+	 * peer, handle_signals(), restores the mask, says "child PID on host:
+	 * N" unless -q, and tty_relay()s the master until the child ends:
+	 * its status (a failed relay: SIGKILL the child, reap it, -1) */
+	sigset_t block, old;
+	int master = -1, peer = -1, status, rc;
+	pid_t pid;
+
+	if (tty_open(&master, &peer, e) == -1)
+		return -1;
+	signal(SIGCHLD, SIG_DFL); /* inherited SIG_IGN: waitpid gets ECHILD */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	pid = fork();
+	if (pid == 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		close(master);
+		_exit(tty_exec(peer, argv));
+	}
+	close(peer);
+	if (pid == -1) {
+		close(master);
+		return fail(e, "fork", "COMMAND");
+	}
+	handle_signals(pid);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (!c->quiet)
+		/* allow-print: the line every runtime prints */
+		msg("child PID on host: %d", (int)pid);
+	rc = tty_relay(master, pid, &status, e);
+	close(master);
+	if (rc == 0)
+		return status;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
+	/* } step07, skeleton: return fork_command(c, argv, e); */
+}
+
 /* Close what we opened of the target: once joined, or after a failure. */
 static void release(struct ctx *c)
 {
@@ -745,7 +819,9 @@ int main(int argc, char **argv)
 		report(&e);
 		return EXIT_RUNTIME;
 	}
-	if (ns_of(CLONE_NEWPID)->joined)
+	if (c.tty)
+		rc = tty_command(&c, cmd, &e);
+	else if (ns_of(CLONE_NEWPID)->joined)
 		rc = fork_command(&c, cmd, &e);
 	else
 		rc = exec_command(cmd);

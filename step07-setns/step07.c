@@ -25,9 +25,13 @@
  *     of COMMAND (Docker's --init);
  *   - hardening (harden.c): Docker's default capabilities, no_new_privs,
  *     masked and read-only /proc paths, no runtime descriptor left open, a
- *     new session so the container cannot type into our terminal (TIOCSTI).
+ *     new session so the container cannot type into our terminal (TIOCSTI);
+ *   - a terminal of its own (tty.c): with -t, or a shell at a terminal, a
+ *     pty of the container's devpts whose master the child sends us over a
+ *     socket (runc's --console-socket) and that we relay to our terminal.
  *
- * Read: pid_namespaces(7), setns(2), capabilities(7), prctl(2), setsid(2).
+ * Read: pid_namespaces(7), setns(2), capabilities(7), prctl(2), setsid(2),
+ * pty(7).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -54,6 +58,7 @@
 #include "rootfs.h"
 #include "state.h"
 #include "syscalls.h"
+#include "tty.h"
 #include "userns.h"
 
 #define PROG	   "step07"
@@ -94,6 +99,9 @@ struct config {
 	int detach;	       /* --detach: return once COMMAND runs */
 	unsigned stop_timeout; /* seconds from SIGTERM to SIGKILL */
 	int exec_fd[2];	       /* the exec report: errno, or EOF if it ran */
+	struct host_paths hp;  /* taken for the child (rootfs.c) */
+	int tty;	/* a pty: 1 with -t, -1 with --no-tty, 0 unsaid */
+	int console[2]; /* with a pty, the child sends its master on [1] */
 };
 
 /*
@@ -139,6 +147,9 @@ static void usage(FILE *out)
 	    "COMMAND\n"
 	    "                  runs; its stdin, stdout and stderr are "
 	    "/dev/null\n"
+	    "  -t, --tty       COMMAND gets a pseudo-terminal (stdout+stderr)\n"
+	    "                  by default with no COMMAND at a terminal\n"
+	    "      --no-tty    no pseudo-terminal\n"
 	    "      --init      run a small init as PID 1 that reaps zombies\n"
 	    "      --stop-timeout SECONDS  SIGKILL that long after the first "
 	    "forwarded\n"
@@ -185,7 +196,8 @@ enum {
 	OPT_NAME,
 	OPT_PIDFILE,
 	OPT_INIT,
-	OPT_STOP_TIMEOUT
+	OPT_STOP_TIMEOUT,
+	OPT_NO_TTY
 };
 
 /*
@@ -240,6 +252,12 @@ static int set_option(struct config *cfg, int c, struct err *e)
 	case 'd':
 		cfg->detach = 1;
 		return 0;
+	case 't':
+		cfg->tty = 1;
+		return 0;
+	case OPT_NO_TTY:
+		cfg->tty = -1;
+		return 0;
 	case OPT_INIT:
 		cfg->init = 1;
 		return 0;
@@ -269,6 +287,28 @@ static int set_option(struct config *cfg, int c, struct err *e)
 	return 0;
 }
 
+/* A pty: with -t; with no COMMAND at a terminal, by default, as ssh does
+ * (docker run needs -t); never with --no-tty, nor for --detach, which
+ * leaves no terminal to relay. */
+static int check_tty(struct config *cfg, struct err *e)
+{
+	/* step07 { with -t and --detach, fail_errno(E, 0, "-t", ...): no
+	 * terminal to relay. Unsaid (0): 1 when COMMAND is the default and
+	 * isatty(3) stdin and stdout, else -1 */
+	if (cfg->tty == 1 && cfg->detach) {
+		fail_errno(e, 0, "-t", NULL);
+		e->hint = "a --detach container has no terminal to relay";
+		return -1;
+	}
+	if (cfg->tty == 0)
+		cfg->tty = cfg->argv == default_argv && !cfg->detach &&
+				   isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)
+			       ? 1
+			       : -1;
+	return 0;
+	/* } step07, skeleton: cfg->tty = -1; return 0; */
+}
+
 /* What the options mean together, once all are read. */
 static int check_options(struct config *cfg, struct err *e)
 {
@@ -294,8 +334,10 @@ static int check_options(struct config *cfg, struct err *e)
 		    "give rootless containers a network)";
 		return -1;
 	}
-	if (env_build(cfg->hostname, isatty(STDIN_FILENO) && !cfg->detach,
-		      cfg->env_args, cfg->nenv, &cfg->env, e) == -1)
+	/* TERM goes with a pty, as docker run -t sets it */
+	if (check_tty(cfg, e) == -1 ||
+	    env_build(cfg->hostname, cfg->tty == 1, cfg->env_args, cfg->nenv,
+		      &cfg->env, e) == -1)
 		return -1;
 	return resolve_rootfs(cfg->rootfs_arg, cfg->rootfs, e);
 }
@@ -319,6 +361,8 @@ static int parse_args(int argc, char **argv, struct config *cfg, struct err *e)
 	    {"detach", no_argument, NULL, 'd'},
 	    {"stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT},
 	    {"verbose", no_argument, NULL, 'v'},
+	    {"tty", no_argument, NULL, 't'},
+	    {"no-tty", no_argument, NULL, OPT_NO_TTY},
 	    {NULL, 0, NULL, 0},
 	};
 	int c, rc = 0;
@@ -336,7 +380,7 @@ static int parse_args(int argc, char **argv, struct config *cfg, struct err *e)
 	cfg->env_args = calloc((size_t)argc, sizeof(*cfg->env_args));
 	if (!cfg->env_args)
 		return fail(e, "calloc", "-e");
-	while (rc == 0 && (c = getopt_long(argc, argv, "+:de:hqr:v", longopts,
+	while (rc == 0 && (c = getopt_long(argc, argv, "+:de:hqr:tv", longopts,
 					   NULL)) != -1)
 		rc = c == ':' || c == '?' ? bad_option(c, argv, e)
 					  : set_option(cfg, c, e);
@@ -412,14 +456,14 @@ static int rearm_deathsig(const struct config *cfg, struct err *e)
  */
 static int setup_rootfs(const struct config *cfg, struct err *e)
 {
-	if (enter_rootfs(cfg->rootfs, e) == -1)
+	if (enter_rootfs(cfg->rootfs, &cfg->hp, e) == -1)
 		return -1;
 	/* Now that we stand in the rootfs, become root of the namespace:
 	 * what we mount from here on is owned by a mapped id. */
 	if (become_root(cfg->rootless, e) == -1 || rearm_deathsig(cfg, e) == -1)
 		return -1;
-	if (mount_filesystems(e) == -1 || make_devices(e) == -1 ||
-	    harden_paths(e) == -1)
+	if (mount_filesystems(&cfg->hp, e) == -1 ||
+	    make_devices(&cfg->hp, e) == -1 || harden_paths(e) == -1)
 		return -1;
 	return pivot_into(e);
 }
@@ -526,7 +570,8 @@ static int child_main(void *arg)
 	if (wait_for_go(cfg, &go, sizeof(go), &e) == -1 ||
 	    setup_net(cfg, &go, &e) == -1 ||
 	    set_hostname(cfg->hostname, &e) == -1 ||
-	    setup_rootfs(cfg, &e) == -1 || finish_child(cfg, &e) == -1) {
+	    setup_rootfs(cfg, &e) == -1 || finish_child(cfg, &e) == -1 ||
+	    (cfg->tty == 1 && tty_child(cfg->console[1], &e) == -1)) {
 		report(&e);
 		return report_exec(0, EXIT_RUNTIME);
 	}
@@ -555,6 +600,18 @@ static int clone_failed(struct err *e, const char *names)
 	return -1;
 }
 
+/* A failed start: close both ends of the first N of the sync pipe, the
+ * exec report and the console socket. */
+static void close_channels(struct config *cfg, size_t n)
+{
+	int *pairs[] = {cfg->sync_fd, cfg->exec_fd, cfg->console};
+
+	for (size_t i = 0; i < n && i < ARRAY_SIZE(pairs); i++) {
+		close(pairs[i][0]);
+		close(pairs[i][1]);
+	}
+}
+
 /* Start the child; returns its PID, or -1 with E filled. */
 static pid_t start_child(struct config *cfg, int *go_fd, struct err *e)
 {
@@ -570,6 +627,13 @@ static pid_t start_child(struct config *cfg, int *go_fd, struct err *e)
 		fail(e, "pipe2", "exec report");
 		close(fds[0]);
 		close(fds[1]);
+		return -1;
+	}
+	/* runc's console socket: the child sends its pty's master on it. */
+	if (cfg->tty == 1 && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+					cfg->console) == -1) {
+		fail(e, "socketpair", "console socket");
+		close_channels(cfg, 2);
 		return -1;
 	}
 	stack = stack_alloc(STACK_SIZE);
@@ -592,14 +656,13 @@ static pid_t start_child(struct config *cfg, int *go_fd, struct err *e)
 		clone_failed(e, stack ? names : NULL);
 	trace("clone(%s | SIGCHLD) = %d", names, (int)pid);
 	if (pid == -1) {
-		close(fds[0]);
-		close(fds[1]);
-		close(cfg->exec_fd[0]);
-		close(cfg->exec_fd[1]);
+		close_channels(cfg, cfg->tty == 1 ? 3 : 2);
 		return -1;
 	}
 	close(fds[0]);
 	close(cfg->exec_fd[1]);
+	if (cfg->tty == 1)
+		close(cfg->console[1]);
 	*go_fd = fds[1];
 	return pid;
 }
@@ -655,6 +718,42 @@ static int setup_host(const struct config *cfg, pid_t pid, struct go_msg *go,
 	return 0;
 }
 
+/* What the child cannot reach from its user namespace, taken now with our
+ * privileges (rootfs.c): /sys too when the network namespace is not its. */
+static int take_paths(struct config *cfg, struct err *e)
+{
+	return take_host_paths(
+	    cfg->rootfs, cfg->net == NET_HOST || cfg->net == NET_CONTAINER,
+	    &cfg->hp, e);
+}
+
+/*
+ * Wait for the container to end; with a pty, relay it to our terminal
+ * meanwhile (tty.c). Its exit status, or -1 with E filled.
+ */
+static int wait_container(const struct config *cfg, pid_t pid, struct err *e)
+{
+	int master, status, rc;
+
+	/* step07 { without a pty, wait_child(). With one, tty_recv() the
+	 * master from cfg->console[0] (ENODATA: the child ended first and
+	 * said why: wait_child()), tty_relay() it until PID ends, close it
+	 * and return the status; if the relay cannot start, SIGKILL the
+	 * container, reap it and return -1 */
+	if (cfg->tty != 1)
+		return wait_child(pid, e);
+	if (tty_recv(cfg->console[0], &master, e) == -1)
+		return e->errnum == ENODATA ? wait_child(pid, e) : -1;
+	rc = tty_relay(master, pid, &status, e);
+	close(master);
+	if (rc == 0)
+		return status;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
+	/* } step07, skeleton: return wait_child(pid, e); */
+}
+
 /* Docker's --net container:ID. A child in a new user namespace has no
  * privilege over a network namespace owned by another one, so we join it
  * here, before clone, and the child inherits it. */
@@ -675,7 +774,8 @@ static int net_join(const struct config *cfg, struct err *e)
 
 int main(int argc, char **argv)
 {
-	struct config cfg = {.net_fd = -1, .stop_timeout = 10};
+	struct config cfg = {
+	    .net_fd = -1, .stop_timeout = 10, .hp = HOST_PATHS_NONE};
 	struct go_msg go = {0};
 	struct err e;
 	int go_fd = -1, rc, report_fd = -1, status = 0;
@@ -691,9 +791,10 @@ int main(int argc, char **argv)
 		return rc == -1 ? give_up(&cfg, &e) : status;
 	if (claim(cfg.name, &cfg.state, cfg.pidfile, &cfg.pf, cfg.detach, &e) ==
 		-1 ||
-	    net_join(&cfg, &e) == -1 ||
+	    net_join(&cfg, &e) == -1 || take_paths(&cfg, &e) == -1 ||
 	    (pid = start_child(&cfg, &go_fd, &e)) == -1)
 		return give_up(&cfg, &e);
+	release_host_paths(&cfg.hp); /* the child has its copies */
 	/* From now on, the signals we get are the container's. */
 	container_pid = pid;
 	if (forward_signals(&container_pid, cfg.stop_timeout, &e) == -1)
@@ -721,7 +822,7 @@ int main(int argc, char **argv)
 	    (rc == 1 && container_started(&cfg.state, &cfg.pf, pid, cfg.argv,
 					  cfg.env, report_fd, &e) == -1))
 		report(&e);
-	rc = wait_child(pid, &e);
+	rc = wait_container(&cfg, pid, &e);
 	if (rc == -1)
 		report(&e);
 	close(go_fd);

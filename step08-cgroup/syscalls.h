@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -58,6 +59,44 @@ static inline int sys_pivot_root(const char *new_root, const char *put_old)
 	return (int)syscall(SYS_pivot_root, new_root, put_old);
 }
 
+/* The new mount API, Linux 5.2 (step06): a mount held by a descriptor,
+ * copied while we may, attached where we want later. */
+#ifndef OPEN_TREE_CLONE /* linux/mount.h, Linux 5.2 */
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef OPEN_TREE_CLOEXEC /* linux/mount.h */
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH /* linux/mount.h */
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+
+/* open_tree(2): with OPEN_TREE_CLONE, a detached copy of the mount at
+ * DFD/PATH (with AT_RECURSIVE, of every mount below it too), in no mount
+ * namespace yet, held by the descriptor it returns. */
+static inline int sys_open_tree(int dfd, const char *path, unsigned flags)
+{
+#ifdef SYS_open_tree
+	return (int)syscall(SYS_open_tree, dfd, path, flags);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/* move_mount(2): attach the mount FROM (a descriptor, with
+ * MOVE_MOUNT_F_EMPTY_PATH) at TO_DFD/TO_PATH, in our mount namespace. */
+static inline int sys_move_mount(int from, int to_dfd, const char *to_path)
+{
+#ifdef SYS_move_mount
+	return (int)syscall(SYS_move_mount, from, "", to_dfd, to_path,
+			    MOVE_MOUNT_F_EMPTY_PATH);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
 #ifndef CLOSE_RANGE_CLOEXEC /* linux/close_range.h, Linux 5.11 */
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
@@ -91,5 +130,9 @@ static inline int sys_close_range(unsigned first, unsigned last, unsigned flags)
 	}
 	return 0;
 }
+
+#ifndef TIOCGPTPEER /* asm-generic/ioctls.h, Linux 4.13 */
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
 
 #endif
