@@ -11,7 +11,8 @@
  * of its own, so one that succeeds (a new user namespace, a persona, a
  * process keyring) changes nothing for the next.
  *
- *   /sysprobe [NAME]...      one line per probe: "NAME: ok" or "NAME: EPERM"
+ *   /sysprobe [NAME]...      one line per probe: "NAME: ok" or "NAME: EPERM";
+ *                            no NAME: all but tiocsti
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/personality.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -75,16 +77,27 @@ static long personality_bad(void)
 	return personality(ADDR_NO_RANDOMIZE) == -1 ? -1 : 0;
 }
 
+/* Push a character into the terminal on fd 0 as if typed (CVE-2017-5226):
+ * refused unless it is our controlling terminal. Only when asked for. */
+static long tiocsti(void)
+{
+	char c = '#';
+
+	return ioctl(0, TIOCSTI, &c);
+}
+
 static const struct probe {
 	const char *name;
 	long (*call)(void);
+	int by_default;
 } probes[] = {
-    {"unshare(CLONE_NEWUSER)", unshare_user},
-    {"clone(CLONE_NEWUSER)", clone_newuser},
-    {"keyctl", keyctl_get},
-    {"add_key", add_key_user},
-    {"name_to_handle_at", name_to_handle},
-    {"personality(ADDR_NO_RANDOMIZE)", personality_bad},
+    {"unshare(CLONE_NEWUSER)", unshare_user, 1},
+    {"clone(CLONE_NEWUSER)", clone_newuser, 1},
+    {"keyctl", keyctl_get, 1},
+    {"add_key", add_key_user, 1},
+    {"name_to_handle_at", name_to_handle, 1},
+    {"personality(ADDR_NO_RANDOMIZE)", personality_bad, 1},
+    {"tiocsti", tiocsti, 0},
 };
 
 /* The initial user namespace maps every uid onto itself. */
@@ -137,7 +150,7 @@ int main(int argc, char **argv)
 		return 99;
 	}
 	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
-		int wanted = argc < 2;
+		int wanted = argc < 2 && probes[i].by_default;
 
 		for (int a = 1; a < argc; a++)
 			wanted |= strcmp(argv[a], probes[i].name) == 0;
