@@ -464,17 +464,17 @@ static void print_one(const struct sock_filter *f, unsigned i, const char *note)
 	}
 	if (n < 0 || (size_t)n >= sizeof(text))
 		text[0] = '\0';
-	msg("seccomp %3u: %-28s %s", i, text, note);
+	trace("seccomp %3u: %-28s %s", i, text, note);
 }
 
 void seccomp_print(const struct sock_fprog *prog)
 {
 	if (prog->len == 0) {
-		msg("seccomp: unconfined, no filter");
+		trace("seccomp: unconfined, no filter");
 		return;
 	}
-	msg("seccomp: %u instructions of classic BPF, %s numbers up to %d",
-	    prog->len, NATIVE_NAME, CEILING);
+	trace("seccomp: %u instructions of classic BPF, %s numbers up to %d",
+	      prog->len, NATIVE_NAME, CEILING);
 	for (unsigned i = 0; i < prog->len; i++)
 		print_one(&prog->filter[i], i,
 			  prog->filter == bpf.insn && bpf.note[i] ? bpf.note[i]

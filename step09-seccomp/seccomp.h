@@ -8,7 +8,7 @@
  * can never be removed.
  *
  * Functions that can fail return 0, or -1 with *e filled (err.h); none
- * prints but seccomp_print(), which is the -v output.
+ * prints but seccomp_print(), which is -v's trace.
  *
  * Read: seccomp(2), the kernel's Documentation/userspace-api/seccomp_filter.rst
  * and Documentation/networking/filter.rst (classic BPF).
@@ -37,7 +37,7 @@ const char *seccomp_name(enum seccomp_profile profile);
 int seccomp_program(enum seccomp_profile profile, struct sock_fprog *prog,
 		    struct err *e);
 
-/* One msg() line per instruction, with what it checks (-v). */
+/* -v: trace() the program, one line per instruction, with what it checks. */
 void seccomp_print(const struct sock_fprog *prog);
 
 /* The raw struct sock_filter array, as the kernel receives it, to FD: what
