@@ -208,7 +208,7 @@ static const struct denial denied[] = {
     /* Obsolete, in no profile's list. */
     DENY(ustat),
     DENY(sysfs),
-    /* Only a uprobe trampoline may call it (Linux 6.16). */
+    /* Only a uprobe trampoline may call it; Docker lists uretprobe only. */
     DENY(uprobe),
 #endif
 };
@@ -329,6 +329,11 @@ static void check_abi(void)
 /* 3: the calls with a rule of their own, then the list. */
 static void dispatch(void)
 {
+	/* step09 { one jump() BPF_JEQ per call with a rule of its own:
+	 * __NR_clone to CLONE, __NR_clone3 to DENY_ENOSYS, __NR_personality
+	 * to PERSONA, __NR_socket to SOCKET; then one BPF_JEQ to DENY_EPERM
+	 * per entry of denied[]; then ret() SECCOMP_RET_ALLOW for any other
+	 * call */
 	jump(BPF_JEQ, __NR_clone, CLONE, NEXT, "clone");
 	/* clone3's flags are in a structure the filter cannot read. ENOSYS, not
 	 * EPERM: glibc (2.34+) then falls back to clone, whose flags it can. */
@@ -339,11 +344,17 @@ static void dispatch(void)
 		jump(BPF_JEQ, (uint32_t)denied[i].nr, DENY_EPERM, NEXT,
 		     denied[i].name);
 	ret(SECCOMP_RET_ALLOW, "any other call");
+	/* } step09, skeleton: ret(SECCOMP_RET_ALLOW, "any other call"); */
 }
 
 /* 4: the argument rules, then the returns they share. */
 static void argument_rules(void)
 {
+	/* step09 { at CLONE (place() it): load() the low word of argument 0,
+	 * jump() BPF_JSET CLONE_NS_MASK to DENY_EPERM, else ALLOW. At
+	 * PERSONA: load it, one BPF_JEQ to ALLOW per value of personas[],
+	 * then ret() SECCOMP_RET_ERRNO | EPERM. At SOCKET: load it, BPF_JEQ
+	 * AF_ALG and AF_VSOCK to DENY_EPERM, else ALLOW */
 	place(CLONE);
 	load(OFF_ARG_LO(0), "clone flags");
 	jump(BPF_JSET, CLONE_NS_MASK, DENY_EPERM, ALLOW, "a CLONE_NEW* flag");
@@ -361,6 +372,7 @@ static void argument_rules(void)
 	load(OFF_ARG_LO(0), "socket family");
 	jump(BPF_JEQ, AF_ALG, DENY_EPERM, NEXT, "AF_ALG");
 	jump(BPF_JEQ, AF_VSOCK, DENY_EPERM, ALLOW, "AF_VSOCK");
+	/* } step09 */
 
 	place(ALLOW);
 	ret(SECCOMP_RET_ALLOW, "allow");
@@ -493,6 +505,9 @@ int seccomp_install(const struct sock_fprog *prog, struct err *e)
 {
 	if (prog->len == 0)
 		return 0;
+	/* step09 { sys_seccomp() (syscalls.h) SECCOMP_SET_MODE_FILTER, flags
+	 * 0, PROG; on failure fill E, with a hint for EACCES (no_new_privs is
+	 * not set) and EINVAL (no CONFIG_SECCOMP_FILTER) */
 	/* seccomp(2): without no_new_privs (or CAP_SYS_ADMIN), EACCES. The
 	 * rule keeps a filter from tricking a set-uid program, which trusts
 	 * its calls to behave, into running on after one failed. */
@@ -505,4 +520,5 @@ int seccomp_install(const struct sock_fprog *prog, struct err *e)
 		return -1;
 	}
 	return 0;
+	/* } step09, skeleton: return 0; */
 }

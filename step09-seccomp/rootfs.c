@@ -1,0 +1,232 @@
+/*
+ * rootfs.c — the container's root filesystem (see rootfs.h).
+ */
+#include "rootfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "syscalls.h"
+
+/*
+ * The rootfs, as an absolute path without symlinks: pivot_root(2) needs a
+ * mount point, and we are about to bind-mount this path onto itself. The
+ * default is the rootfs/ directory beside the binary (`make rootfs`).
+ */
+int resolve_rootfs(const char *arg, char out[PATH_MAX], struct err *e)
+{
+	char exe[PATH_MAX], path[PATH_MAX];
+	struct stat st;
+
+	if (!arg) {
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+		if (n == -1)
+			return fail(e, "readlink", "/proc/self/exe");
+		exe[n] = '\0';
+		*strrchr(exe, '/') = '\0';
+		if (snprintf(path, sizeof(path), "%s/rootfs", exe) >=
+		    (int)sizeof(path))
+			return fail_errno(e, ENAMETOOLONG, "rootfs", exe);
+		arg = path;
+	}
+	if (!realpath(arg, out) || stat(out, &st) == -1) {
+		fail(e, "rootfs", arg);
+		e->hint = "make one with: make rootfs";
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fail_errno(e, 0, "rootfs", arg);
+		e->hint = "not a directory";
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Nothing can leak to the host from here on: every mount is made in our
+ * own mount namespace after `/` was made private.
+ */
+int enter_rootfs(const char *rootfs, struct err *e)
+{
+	/* On systemd hosts `/` is shared, and a mount event under a shared
+	 * mount is replayed in every peer — the host's namespace included
+	 * (mount_namespaces(7)). MS_REC|MS_PRIVATE cuts every link. */
+	trace("mount(/, MS_REC | MS_PRIVATE)");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
+		return fail(e, "mount", "/, MS_REC | MS_PRIVATE");
+	/* pivot_root needs the new root to be a mount point: bind-mount the
+	 * rootfs directory onto itself. */
+	trace("mount(%s, %s, MS_BIND | MS_REC)", rootfs, rootfs);
+	if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) == -1)
+		return fail(e, "mount MS_BIND", rootfs);
+	if (chdir(rootfs) == -1)
+		return fail(e, "chdir", rootfs);
+	return 0;
+}
+
+/*
+ * The filesystems every container gets, mounted in this order below the
+ * rootfs. MS_NOSUID/MS_NODEV/MS_NOEXEC wherever a filesystem has no need
+ * for set-uid programs, device nodes or executables.
+ */
+static const struct mount_entry {
+	const char *source, *target, *fstype;
+	unsigned long flags;
+	const char *data;
+} mounts[] = {
+    /* A proc of the new PID namespace: `ps` sees only the container. */
+    {"proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL},
+    {"sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+     NULL},
+    {"tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"},
+    /* /dev is a small tmpfs of our own, not the host's /dev. */
+    {"tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
+     "mode=755,size=65536k"},
+    /* newinstance: ptys of our own, not the host's (devpts.rst). */
+    {"devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+     "newinstance,ptmxmode=0666,mode=0620"},
+    {"tmpfs", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+     "mode=1777"},
+    /* An mqueue mount shows the queues of the IPC namespace of the process
+     * mounting it (mq_overview(7)). */
+    {"mqueue", "dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL},
+};
+
+/*
+ * A sysfs mount shows the network namespace of the mounter, and needs that
+ * namespace to be owned by our user namespace; with --net host or
+ * container:PID it is not. Bind the host's /sys read-only instead.
+ */
+static int bind_sys(const char *target, struct err *e)
+{
+	trace("mount(/sys, /sys, MS_BIND | MS_REC), then MS_RDONLY");
+	if (mount("/sys", target, NULL, MS_BIND | MS_REC, NULL) == -1)
+		return fail(e, "mount MS_BIND", "/sys");
+	if (mount(NULL, target, NULL,
+		  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV |
+		      MS_NOEXEC,
+		  NULL) == -1)
+		return fail(e, "mount MS_REMOUNT | MS_RDONLY", target);
+	return 0;
+}
+
+/*
+ * We have not pivoted yet, so a target that is a symlink in the rootfs —
+ * rootfs/proc -> /etc, say — would be followed into the *host*. Refuse
+ * anything but a real directory (CVE-2019-19921, CVE-2021-30465). Targets
+ * under dev/ are on the tmpfs we just mounted, so we make them ourselves.
+ */
+static int mount_one(const struct mount_entry *m, struct err *e)
+{
+	struct stat st;
+
+	if (strncmp(m->target, "dev/", 4) == 0 && mkdir(m->target, 0755) == -1)
+		return fail(e, "mkdir", m->target);
+	if (lstat(m->target, &st) == -1)
+		return fail(e, "lstat", m->target);
+	if (!S_ISDIR(st.st_mode))
+		return fail_errno(e, S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR,
+				  "mount", m->target);
+	trace("mount(%s, /%s, %s)", m->source, m->target, m->fstype);
+	if (mount(m->source, m->target, m->fstype, m->flags, m->data) == 0)
+		return 0;
+	if (errno == EPERM && strcmp(m->fstype, "sysfs") == 0)
+		return bind_sys(m->target, e);
+	return fail(e, "mount", m->target);
+}
+
+int mount_filesystems(struct err *e)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(mounts); i++)
+		if (mount_one(&mounts[i], e) == -1)
+			return -1;
+	return 0;
+}
+
+/* The device nodes of Docker's default /dev (OCI runtime-spec). */
+static const struct device {
+	const char *path;
+	unsigned int major, minor;
+} devices[] = {
+    {"dev/null", 1, 3},	  {"dev/zero", 1, 5},	 {"dev/full", 1, 7},
+    {"dev/random", 1, 8}, {"dev/urandom", 1, 9}, {"dev/tty", 5, 0},
+};
+
+static const char *const dev_links[][2] = {
+    {"/proc/self/fd", "dev/fd"},       {"/proc/self/fd/0", "dev/stdin"},
+    {"/proc/self/fd/1", "dev/stdout"}, {"/proc/self/fd/2", "dev/stderr"},
+    {"pts/ptmx", "dev/ptmx"},
+};
+
+/*
+ * In a user namespace mknod(2) fails: it needs CAP_MKNOD in the initial one.
+ * So, like rootless Podman, we bind-mount the host's nodes onto empty files
+ * — after checking that each source really is the device it should be, not
+ * a symlink or a file put in its place (CVE-2025-31133).
+ */
+static int bind_device(const struct device *d, struct err *e)
+{
+	const char *host = d->path + 3; /* "dev/null" -> "/null" */
+	char src[32];
+	struct stat st;
+	int fd;
+
+	/* allow-snprintf: our names fit */
+	snprintf(src, sizeof(src), "/dev%s", host);
+	if (lstat(src, &st) == -1)
+		return fail(e, "lstat", src);
+	if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != d->major ||
+	    minor(st.st_rdev) != d->minor)
+		return fail_errno(e, ENODEV, "bind", src);
+	fd = open(d->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd == -1)
+		return fail(e, "open", d->path);
+	close(fd);
+	trace("mount(%s, /%s, MS_BIND)", src, d->path);
+	if (mount(src, d->path, NULL, MS_BIND, NULL) == -1)
+		return fail(e, "mount MS_BIND", d->path);
+	return 0;
+}
+
+int make_devices(struct err *e)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(devices); i++)
+		if (bind_device(&devices[i], e) == -1)
+			return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(dev_links); i++)
+		if (symlink(dev_links[i][0], dev_links[i][1]) == -1)
+			return fail(e, "symlink", dev_links[i][1]);
+	return 0;
+}
+
+/*
+ * pivot_root(".", "."): the rootfs becomes `/` and the old root is stacked
+ * on top of it, where umount2(MNT_DETACH) removes it (pivot_root(2),
+ * NOTES). Unlike chroot(2), which only changes how paths are resolved for
+ * this process, the host's filesystem is then gone from this namespace:
+ * there is no `..` left to climb out through.
+ */
+int pivot_into(struct err *e)
+{
+	trace("pivot_root(., .)");
+	if (sys_pivot_root(".", ".") == -1) {
+		fail(e, "pivot_root", "rootfs");
+		e->hint = "is the rootfs on a filesystem that cannot be "
+			  "pivoted, e.g. initramfs? see docs/03-mountns.md";
+		return -1;
+	}
+	trace("umount2(., MNT_DETACH)");
+	if (umount2(".", MNT_DETACH) == -1)
+		return fail(e, "umount2", "old root, MNT_DETACH");
+	if (chdir("/") == -1)
+		return fail(e, "chdir", "/");
+	return 0;
+}
