@@ -235,3 +235,115 @@ Test(step09, everyday_busybox_works, .timeout = 90)
 	free(script);
 	free(g);
 }
+
+/* A step09 container whose PID 1 waits on its stdin; EXTRA: one more
+ * option (--name N, --seccomp=...), before --. *CHILD: its host PID. */
+static struct proc *target(const char *root, const char *extra,
+			   const char *extra2, pid_t *child)
+{
+	struct run_opts o = {.keep_stdin = true};
+	char *argv[16] = {"", "--net", "none"};
+	int n = 3;
+
+	if (root) {
+		argv[n++] = "--rootfs";
+		argv[n++] = (char *)root;
+	}
+	if (extra)
+		argv[n++] = (char *)extra;
+	if (extra2)
+		argv[n++] = (char *)extra2;
+	argv[n++] = "--";
+	argv[n++] = "/bin/sh";
+	argv[n++] = "-c";
+	argv[n++] = "echo ready; read x";
+	struct proc *t = proc_start(&o, "step09", argv);
+
+	cr_assert(proc_wait_out(t, "ready"), "%s", t->err);
+	*child = proc_child(t);
+	cr_assert_gt(*child, 0, "%s", t->err);
+	return t;
+}
+
+static void target_end(struct proc *t)
+{
+	proc_write(t, "\n");
+	proc_finish(t);
+	proc_free(t);
+}
+
+/* RELIABILITY rows 29 and 30 through docker exec: set_ns gives the joined
+ * process the container's filter, so the calls fail there too. */
+Test(step09, set_ns_applies_the_containers_filter)
+{
+	need_root();
+	char *root, *dir = probe_copy(&root);
+	pid_t child;
+	struct proc *t = target(root, NULL, NULL, &child);
+	char *pid = xasprintf("%d", (int)child);
+	char *g = guard("user");
+	char *script = xasprintf(
+	    "%sgrep '^Seccomp:' /proc/self/status; exec /sysprobe", g);
+	struct proc *p =
+	    run(NULL, "set_ns", "-q", "-t", pid, "sh", "-c", script, NULL);
+
+	cr_expect_eq(p->status, 0, "%s", p->err);
+	cr_expect(strstr(p->out, "Seccomp:\t2\n"), "%s", p->out);
+	expect_all(p->out, "EPERM");
+	proc_free(p);
+	p = run(NULL, "set_ns", "-q", "-t", pid, "unshare", "-Urm", "true",
+		NULL);
+	cr_expect_neq(p->status, 0, "unshare -Urm through set_ns");
+	cr_expect(strstr(p->err, "Operation not permitted"), "%s", p->err);
+	proc_free(p);
+	target_end(t);
+	rm_rf(dir);
+	free(script);
+	free(g);
+	free(pid);
+	free(root);
+	free(dir);
+}
+
+/* The record says which filter (/proc/PID/status says only whether):
+ * seccomp=default or seccomp=unconfined, and set_ns --name follows it. */
+Test(step09, the_record_names_the_filter)
+{
+	need_root();
+	const char *profiles[] = {"default", "unconfined"};
+	const char *modes[] = {"Seccomp:\t2\n", "Seccomp:\t0\n"};
+
+	for (int i = 0; i < 2; i++) {
+		char *name = xasprintf("nsw-t9-%d-%d", (int)getpid(), i);
+		char *opt = xasprintf("--seccomp=%s", profiles[i]);
+		char *name_opt = xasprintf("--name=%s", name);
+		pid_t child;
+		struct proc *t = target(NULL, opt, name_opt, &child);
+		char *path = xasprintf("/run/nsworkshop/%s.state", name);
+		char *record = NULL,
+		     *line = xasprintf("\nseccomp=%s\n", profiles[i]);
+
+		for (int tries = 0; tries < 100; tries++) {
+			free(record);
+			record = read_text(path);
+			if (record && strstr(record, "\npid="))
+				break;
+			usleep(20000);
+		}
+		cr_expect(record && strstr(record, line), "%s: %s", path,
+			  record);
+		struct proc *p =
+		    run(NULL, "set_ns", "-q", "--name", name, "grep",
+			"^Seccomp:", "/proc/self/status", NULL);
+		cr_expect_str_eq(p->out, modes[i], "set_ns --name, %s: %s",
+				 profiles[i], p->err);
+		proc_free(p);
+		target_end(t);
+		free(record);
+		free(line);
+		free(path);
+		free(name_opt);
+		free(opt);
+		free(name);
+	}
+}
