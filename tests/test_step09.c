@@ -34,6 +34,7 @@ static const char *const probes[] = {
     "add_key",
     "name_to_handle_at",
     "personality(ADDR_NO_RANDOMIZE)",
+    "nested cgroup v1 mount",
 };
 
 static void expect_all(const char *out, const char *result)

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -71,6 +72,31 @@ static long name_to_handle(void)
 	return name_to_handle_at(AT_FDCWD, "/", &fh, &mount_id, 0);
 }
 
+static int put(const char *file, const char *text)
+{
+	int fd = open(file, O_WRONLY | O_CLOEXEC);
+	int rc = fd == -1 || write(fd, text, strlen(text)) == -1 ? -1 : 0;
+
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* The first half of CVE-2022-0492: root of a new user, mount and cgroup
+ * namespace mounts a cgroup v1 hierarchy (where release_agent lives), in
+ * its own mount namespace, and reads nothing. */
+static long nested_cgroup_mount(void)
+{
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWCGROUP) == -1)
+		return -1;
+	if (put("/proc/self/setgroups", "deny") == -1 ||
+	    put("/proc/self/uid_map", "0 0 1") == -1 ||
+	    put("/proc/self/gid_map", "0 0 1") == -1 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
+		return -1;
+	return mount("cgroup", "/tmp", "cgroup", 0, "pids");
+}
+
 /* What `setarch -R` does: no address randomisation for the next exec. */
 static long personality_bad(void)
 {
@@ -97,6 +123,7 @@ static const struct probe {
     {"add_key", add_key_user, 1},
     {"name_to_handle_at", name_to_handle, 1},
     {"personality(ADDR_NO_RANDOMIZE)", personality_bad, 1},
+    {"nested cgroup v1 mount", nested_cgroup_mount, 1},
     {"tiocsti", tiocsti, 0},
 };
 
