@@ -720,6 +720,10 @@ static int exec_command(const struct ctx *c, char **argv)
 
 	if (c->env)
 		environ = c->env; /* execvp(3) searches ITS PATH */
+	else /* ours, with -e KEY=VAL on top (-e KEY: ours already) */
+		for (int i = 0; i < c->nextra; i++)
+			if (strchr(c->extra_env[i], '='))
+				putenv((char *)c->extra_env[i]);
 	trace("execvp(%s)", argv[0]);
 	execvp(argv[0], argv);
 	fail(&e, "execvp", argv[0]);
