@@ -68,6 +68,7 @@
 #define NATIVE_ARCH AUDIT_ARCH_AARCH64
 #define NATIVE_NAME "aarch64"
 #else
+/* cppcheck-suppress preprocessorErrorDirective */
 #error "seccomp.c has system-call tables for x86_64 and aarch64 only"
 #endif
 
