@@ -67,6 +67,7 @@
 #include "seccomp.h"
 #include "state.h"
 #include "syscalls.h"
+#include "tty.h"
 
 #define PROG "set_ns"
 
@@ -79,7 +80,7 @@ enum {
 	EXIT_NOT_FOUND = 127,	/* COMMAND was not found */
 };
 
-enum { OPT_NAME = CHAR_MAX + 1 }; /* long-only options */
+enum { OPT_NAME = CHAR_MAX + 1, OPT_TTY }; /* long-only options */
 
 #define MAX_ENV 64 /* -e options */
 
@@ -117,13 +118,15 @@ struct ctx {
 	const char *name;   /* --name NAME */
 	pid_t pid;	    /* -t PID, or the record's pid */
 	bool all, quiet;
-	bool flags;	     /* a namespace option was given */
-	bool hardened;	     /* the mount namespace is joined: runc exec */
-	int procfd;	     /* /proc/PID, O_PATH: pins the process */
-	int rootfd;	     /* /proc/PID/root, entered after the mnt join */
-	char procpath[32];   /* "/proc/PID" */
+	bool flags;	   /* a namespace option was given */
+	bool tty;	   /* --tty: a pty of the container (docker exec -t) */
+	bool hardened;	   /* the mount namespace is joined: runc exec */
+	int procfd;	   /* /proc/PID, O_PATH: pins the process */
+	int rootfd;	   /* /proc/PID/root, entered after the mnt join */
+	char procpath[32]; /* "/proc/PID" */
 	char path[PATH_MAX]; /* the file being worked on, for messages */
 	char **env;	     /* COMMAND's environment when hardened */
+	char **record_env;   /* the record's env= (--name), or NULL */
 	char seccomp[16];    /* the record's seccomp=, "" without one */
 	const char *extra_env[MAX_ENV]; /* -e KEY=VAL or -e KEY */
 	int nextra;
@@ -150,6 +153,8 @@ static void usage(FILE *out)
 	    "  -u, --uts        UTS       -i, --ipc     IPC\n"
 	    "  -n, --net        network   -p, --pid     PID\n"
 	    "  -C, --cgroup     cgroup    -T, --time    time\n"
+	    "      --tty        a pseudo-terminal of the container for "
+	    "COMMAND\n"
 	    "  -e, --env KEY=VAL  add to COMMAND's environment (-e KEY: "
 	    "ours)\n"
 	    "  -v, --verbose    trace each setns on stderr\n"
@@ -224,6 +229,9 @@ static int parse_form(struct ctx *c, int argc, char **argv, struct err *e)
 		return usage_error(e, "namespace options need -t or --name",
 				   NULL, HELP);
 	c->nsfile = argv[optind++];
+	/* the story's form with a `--` before COMMAND, as the other has */
+	if (optind < argc && strcmp(argv[optind], "--") == 0)
+		optind++;
 	return 0;
 }
 
@@ -250,6 +258,9 @@ static int set_option(struct ctx *c, int opt, char **argv, struct err *e)
 		return 0;
 	case 'a':
 		c->all = true;
+		return 0;
+	case OPT_TTY:
+		c->tty = true;
 		return 0;
 	case 'v':
 		verbose = 1;
@@ -286,6 +297,7 @@ static int parse_args(struct ctx *c, int argc, char **argv, struct err *e)
 	static const struct option longopts[] = {
 	    {"target", required_argument, NULL, 't'},
 	    {"name", required_argument, NULL, OPT_NAME},
+	    {"tty", no_argument, NULL, OPT_TTY},
 	    {"env", required_argument, NULL, 'e'},
 	    {"all", no_argument, NULL, 'a'},
 	    {"user", no_argument, NULL, 'U'},
@@ -343,35 +355,58 @@ static int no_container(struct ctx *c, const char *why, struct err *e)
 	return -1;
 }
 
-/* --name: find the container's PID 1 in its record (state.c). A record
- * whose process is gone, or whose PID now belongs to another process
- * (another start time), is stale: whoever finds it removes it. */
-static int resolve_name(struct ctx *c, struct err *e)
+/* NAME's record R says PID 1 is R->pid: open /proc/PID, and check that it
+ * is still that process (its start time), not a reuse of its PID. */
+static int open_recorded(struct ctx *c, const struct record *r, struct err *e)
 {
 	unsigned long long have = 0;
-	struct record r;
 
-	if (state_read(c->name, &r, e) == -1)
-		return e->errnum == ENOENT ? no_container(c, "no record", e)
-					   : -1;
-	if (r.pid == 0) { /* a reservation: runtime= lines only */
+	if (r->pid == 0) { /* a reservation: runtime= lines only */
 		fail_errno(e, 0, "container", c->name);
-		e->hint = "has no PID yet: it is starting (try again) or its "
-			  "runtime was killed";
+		e->hint = "has no PID yet: it is starting (try again)";
 		return -1;
 	}
-	c->pid = r.pid;
-	memcpy(c->seccomp, r.seccomp, sizeof(c->seccomp));
-	if (open_proc(c, e) == -1 && e->errnum != ENOENT)
-		return -1;
-	if (c->procfd >= 0 && proc_starttime(c->procfd, &have) == -1 &&
-	    errno != ENOENT && errno != ESRCH)
+	c->pid = r->pid;
+	if (open_proc(c, e) == -1) {
+		if (e->errnum != ENOENT)
+			return -1;
+	} else if (proc_starttime(c->procfd, &have) == -1 && errno != ENOENT &&
+		   errno != ESRCH) {
 		return fail(e, "read", "/proc/PID/stat");
-	if (c->procfd >= 0 && have == r.starttime)
+	}
+	if (c->procfd >= 0 && have == r->starttime)
 		return 0;
-	if (state_remove(c->name, e) == -1)
-		return -1;
-	return no_container(c, "stale record removed", e);
+	return no_container(c, "its PID 1 has exited; its runtime is ending",
+			    e);
+}
+
+/* --name: find the container's PID 1 in its record (state.c): read from
+ * a directory that is ours, never through a link, without blocking. A
+ * record whose runtime is gone is stale: whoever finds it removes it. */
+static int resolve_name(struct ctx *c, struct err *e)
+{
+	struct state s;
+	struct record r = {0};
+	int rc = -1;
+
+	if (state_open(&s, false, e) == -1)
+		return e->errnum == ENOENT ? no_container(c, "no record", e)
+					   : -1;
+	if (state_read(&s, c->name, &r, e) == -1) {
+		if (e->errnum == ENOENT)
+			no_container(c, "no record", e);
+	} else if (record_stale(&r)) {
+		if (state_remove_stale(&s, c->name, e) == 0)
+			no_container(c, "stale record removed", e);
+	} else {
+		rc = open_recorded(c, &r, e);
+		c->record_env = r.env; /* COMMAND's, for load_env() */
+		memcpy(c->seccomp, r.seccomp, sizeof(c->seccomp));
+		r.env = NULL;
+	}
+	record_free(&r);
+	close(s.dirfd);
+	return rc;
 }
 
 /* The whole of FD (at most 1 MiB), NUL-terminated, in a buffer of ours:
@@ -424,39 +459,52 @@ static void add_env(char **env, size_t *n, const char *kv)
 	env[(*n)++] = (char *)kv;
 }
 
+/* What PID 1 was started with: /proc/PID/environ, NUL-terminated strings,
+ * into *BUF (*LEN bytes). */
+static int pid1_environ(const struct ctx *c, char **buf, size_t *len,
+			struct err *e)
+{
+	int fd = openat(c->procfd, "environ", O_RDONLY | O_CLOEXEC);
+
+	*buf = fd == -1 ? NULL : read_all(fd, len);
+	if (!*buf)
+		fail(e, "read", "/proc/PID/environ");
+	if (fd >= 0)
+		close(fd);
+	return *buf ? 0 : -1;
+}
+
 /*
- * COMMAND's environment, when it enters the container proper: the one PID 1
- * was started with, as docker exec takes the container's configuration, and
- * -e on top. Not ours: a caller's PATH may name directories the container
- * cannot search (execvp would then say EACCES, 126, for a command that is
- * simply missing), and the caller's variables are not the container's.
- * /proc/PID/environ holds NUL-terminated strings; with --init, PID 1 is
- * the runtime's own code and its environment the runtime's.
+ * COMMAND's environment, when it enters the container proper: the
+ * container's, as docker exec takes it from the container's configuration,
+ * and -e on top. With --name, the record's env= (state.c); with -t PID, what
+ * PID 1 was started with (with --init, PID 1 is the runtime's own code,
+ * whose environment the runtime scrubs). Not ours: a caller's PATH may name
+ * directories the container cannot search (execvp would then say EACCES,
+ * 126, for a command that is simply missing), and the caller's variables
+ * are not the container's.
  */
 static int load_env(struct ctx *c, struct err *e)
 {
-	int fd = openat(c->procfd, "environ", O_RDONLY | O_CLOEXEC);
-	size_t len, n = 0, count = 0;
-	char *buf = fd == -1 ? NULL : read_all(fd, &len);
+	char **from = c->record_env, *buf = NULL;
+	size_t len = 0, count = 0, n = 0;
 
-	if (fd == -1 || !buf) {
-		fail(e, "read", "/proc/PID/environ");
-		if (fd >= 0)
-			close(fd);
+	if (!from && pid1_environ(c, &buf, &len, e) == -1)
 		return -1;
-	}
-	close(fd);
-	for (size_t i = 0; i < len; i++)
-		count += buf[i] == '\0';
+	for (size_t i = 0; from ? from[i] != NULL : i < len; i++)
+		count += from ? 1 : buf[i] == '\0';
 	c->env = calloc(count + (size_t)c->nextra + 1, sizeof(char *));
 	if (!c->env)
 		return fail(e, "calloc", "the environment");
-	for (size_t i = 0; i < len; i += strlen(buf + i) + 1)
+	for (size_t i = 0; from && from[i]; i++)
+		c->env[n++] = from[i];
+	for (size_t i = 0; !from && i < len; i += strlen(buf + i) + 1)
 		if (strchr(buf + i, '='))
 			c->env[n++] = buf + i;
 	for (int i = 0; i < c->nextra; i++)
 		add_env(c->env, &n, c->extra_env[i]);
-	trace("environment of PID 1: %zu variables with -e's %d", n, c->nextra);
+	trace("environment of %s: %zu variables with -e's %d",
+	      from ? "the record" : "PID 1", n, c->nextra);
 	return 0;
 }
 
@@ -512,15 +560,30 @@ static int open_target(struct ctx *c, struct err *e)
 	return c->hardened ? load_env(c, e) : 0;
 }
 
+/* Open *FD, an O_PATH descriptor, for reading, through /proc/self/fd. */
+static int reopen(int *fd, struct err *e)
+{
+	char self[32];
+	int rfd;
+
+	/* allow-snprintf: "/proc/self/fd/" and an int fit */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", *fd);
+	rfd = open(self, O_RDONLY | O_CLOEXEC);
+	close(*fd);
+	*fd = rfd;
+	return rfd == -1 ? fail(e, "open", self) : 0;
+}
+
 /* The story's form: which namespace is behind NSFILE? Check that it lives on
  * nsfs before any ioctl, whose number could mean something else to the driver
- * of another file. NS_GET_NSTYPE (4.11) names the type. */
+ * of another file. NS_GET_NSTYPE (4.11) names the type. O_PATH opens the
+ * name, not the file: a FIFO does not block, no driver's open() runs. */
 static int open_nsfile(struct ctx *c, struct err *e)
 {
 	struct statfs sfs;
 	int fd, type;
 
-	fd = open(c->nsfile, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = open(c->nsfile, O_PATH | O_CLOEXEC);
 	if (fd == -1)
 		return open_failed(e, c->nsfile);
 	if (fstatfs(fd, &sfs) == -1 || sfs.f_type != NSFS_MAGIC) {
@@ -529,6 +592,9 @@ static int open_nsfile(struct ctx *c, struct err *e)
 		e->hint = "not a namespace file (use /proc/PID/ns/TYPE)";
 		return -1;
 	}
+	/* ioctl(2) and setns(2) want the file open: it is an nsfs file */
+	if (reopen(&fd, e) == -1)
+		return -1;
 	type = ioctl(fd, NS_GET_NSTYPE);
 	for (size_t i = 0; type != -1 && i < ARRAY_SIZE(nstab); i++) {
 		if (nstab[i].type == type) {
@@ -767,6 +833,64 @@ static int take_hardening(const struct ctx *c, struct err *e)
 	return join_filter(c, &p, e);
 }
 
+/* The child of tty_command(): a session of its own, whose controlling
+ * terminal is the container's pty, then COMMAND. */
+static int tty_exec(const struct ctx *c, int peer, char **argv)
+{
+	struct err e;
+	int rc = setsid() == -1 ? fail(&e, "setsid", "COMMAND")
+				: tty_attach(peer, &e);
+
+	if (rc == -1) {
+		report(&e);
+		return EXIT_RUNTIME;
+	}
+	return exec_command(c, argv);
+}
+
+/*
+ * --tty, docker exec -t: a pty opened in the mount namespace we joined, so
+ * one of the container's (/dev/pts/N of its devpts). Our child runs COMMAND
+ * on it; we relay it to our terminal (tty.c), so nothing of the container
+ * holds ours (TIOCSTI, CVE-2017-5226).
+ */
+static int tty_command(const struct ctx *c, char **argv, struct err *e)
+{
+	static volatile pid_t pid;
+	sigset_t block, old;
+	int master = -1, peer = -1, status, rc;
+
+	if (tty_open(&master, &peer, e) == -1)
+		return -1;
+	signal(SIGCHLD, SIG_DFL); /* inherited SIG_IGN: waitpid gets ECHILD */
+	sigemptyset(&block);
+	for (int i = 0; forwarded_signals[i]; i++)
+		sigaddset(&block, forwarded_signals[i]);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	pid = fork();
+	if (pid == 0) {
+		reset_signals();
+		close(master);
+		_exit(tty_exec(c, peer, argv));
+	}
+	close(peer);
+	if (pid == -1 || forward_signals(&pid, 0, e) == -1) {
+		close(master);
+		return pid == -1 ? fail(e, "fork", "COMMAND") : -1;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (!c->quiet)
+		/* allow-print: the line every runtime prints */
+		msg("child PID on host: %d", (int)pid);
+	rc = tty_relay(master, pid, &status, e);
+	close(master);
+	if (rc == 0)
+		return status;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
+}
+
 /* Close what we opened of the target: once joined, or after a failure. */
 static void release(struct ctx *c)
 {
@@ -842,7 +966,9 @@ int main(int argc, char **argv)
 		report(&e);
 		return EXIT_RUNTIME;
 	}
-	if (ns_of(CLONE_NEWPID)->joined || c.hardened)
+	if (c.tty)
+		rc = tty_command(&c, cmd, &e);
+	else if (ns_of(CLONE_NEWPID)->joined || c.hardened)
 		rc = fork_command(&c, cmd, &e);
 	else
 		rc = exec_command(&c, cmd);
