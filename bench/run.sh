@@ -126,14 +126,15 @@ start_unshare_target() {
 	sleep 0.2 # let it mount /proc and exec sleep before it is joined
 }
 
-# The container `docker exec` joins: step07 --name, its PID 1 read from the
-# state file (HACKING.md), else the runtime's first child.
-start_step07_target() {
-	local name=bench-$$ runtime i pid=
+# The container `docker exec` joins: stepNN --name, its PID 1 read from the
+# state file (HACKING.md), else the runtime's first child. step07's has the
+# hardening set_ns takes from PID 1; step09's the seccomp filter too.
+start_step_target() {
+	local step=$1 name=bench-$$-$1 runtime i pid=
 	TARGET=
-	[ -x "$STEPS_DIR/step07" ] || return 0
-	"$STEPS_DIR/step07" -q --name "$name" sleep 600 \
-		</dev/null >"$WORK/step07-target.log" 2>&1 &
+	[ -x "$STEPS_DIR/$step" ] || return 0
+	"$STEPS_DIR/$step" -q --name "$name" sleep 600 \
+		</dev/null >"$WORK/$step-target.log" 2>&1 &
 	runtime=$!
 	BG_PIDS+=("$runtime")
 	for i in $(seq 100); do
@@ -321,7 +322,7 @@ peer_rows() {
 step_rows() {
 	local list=$1 n bin
 	local why
-	for n in 01 02 03 04 05 06 07 08; do
+	for n in 01 02 03 04 05 06 07 08 09; do
 		bin=$STEPS_DIR/step$n
 		why=
 		if [ ! -x "$bin" ]; then
@@ -346,12 +347,15 @@ step_rows() {
 # docker exec: nsenter -a and set_ns -a joining the same targets.
 exec_rows() {
 	local list=$1 kind why set_ns=$STEPS_DIR/set_ns
-	for kind in unshare step07; do
-		"start_${kind}_target"
+	for kind in unshare step07 step09; do
+		case $kind in
+		unshare) start_unshare_target ;;
+		*) start_step_target "$kind" ;;
+		esac
 		if [ -z "$TARGET" ]; then
 			why="target did not start"
-			if [ "$kind" = step07 ] && [ ! -x "$STEPS_DIR/step07" ]; then
-				why="no target: step07 not built"
+			if [ "$kind" != unshare ] && [ ! -x "$STEPS_DIR/$kind" ]; then
+				why="no target: $kind not built"
 			elif [ "$kind" = unshare ] && ! have unshare; then
 				why="no target: unshare not installed"
 			fi
@@ -418,14 +422,18 @@ rss_target() {
 }
 
 targets_table() {
-	echo "| target (issue 9) | figures | ratio | goal | result |"
+	echo "| target (issues 9, 17) | figures | ratio | goal | result |"
 	echo "|---|--:|--:|--:|---|"
 	target "step04 / unshare -fpmui" "step04" "unshare -fpmui --mount-proc" 1.0
 	target "step07 / bwrap" "step07" "bwrap --unshare-all" 0.9
+	target "step09 / step08: the seccomp filter" "step09" "step08" 1.05
+	target "step09 / bwrap" "step09" "bwrap --unshare-all" 0.9
 	target "set_ns -a / nsenter -a, unshare target" \
 		"set_ns -a (unshare target)" "nsenter -a (unshare target)" 1.0
 	target "set_ns -a / nsenter -a, step07 target" \
 		"set_ns -a (step07 target)" "nsenter -a (step07 target)" 1.0
+	target "set_ns -a / nsenter -a, step09 target (filter)" \
+		"set_ns -a (step09 target)" "nsenter -a (step09 target)" 1.0
 	target "step05 veth / step04: a net ns and a veth pair" \
 		"step05 (--net veth)" "step04" ""
 	target "step05 veth / step05 none: the veth pair" \

@@ -682,3 +682,131 @@ int cg_setup(struct cgroup *cg, const char *prefix, const struct limits *lim,
 	return cg_add_pid(cg, child, e);
 	/* } step08, skeleton: return 0; */
 }
+
+/* --------------------------------------------------- set_ns: join ------ */
+
+/* Is every comma-separated word of WORDS one of those of LIST? */
+static int all_in(const char *words, const char *list)
+{
+	char copy[256], *w, *save;
+	size_t n = strlen(list);
+
+	if (snprintf(copy, sizeof(copy), "%s", words) >= (int)sizeof(copy))
+		return 0;
+	for (w = strtok_r(copy, ",", &save); w;
+	     w = strtok_r(NULL, ",", &save)) {
+		const char *p = list;
+		size_t len = strlen(w);
+
+		while ((p = strstr(p, w)) &&
+		       !((p == list || p[-1] == ',') &&
+			 (p + len == list + n || p[len] == ',')))
+			p += len;
+		if (!p)
+			return 0;
+	}
+	return 1;
+}
+
+/* Where the hierarchy of a /proc/PID/cgroup line is mounted here, and the
+ * cgroup that mount shows as its root: CTRLS "memory", "cpu,cpuacct" or
+ * "name=systemd" is a v1 hierarchy with those in its super options; "" the
+ * unified one, cgroup2. ENOENT: this host does not mount it. */
+static int mount_of(const char *ctrls, char mnt[CG_PATH_MAX],
+		    char root[CG_PATH_MAX])
+{
+	char line[2 * CG_PATH_MAX], type[16], opts[512], *dash;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int found = 0;
+
+	if (!f)
+		return -1;
+	while (!found && fgets(line, sizeof(line), f)) {
+		dash = strstr(line, " - ");
+		if (!dash ||
+		    sscanf(dash + 3, "%15s %*s %511s", type, opts) != 2)
+			continue;
+		if (ctrls[0]
+			? strcmp(type, "cgroup") != 0 || !all_in(ctrls, opts)
+			: strcmp(type, "cgroup2") != 0)
+			continue;
+		found =
+		    sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) == 2;
+	}
+	fclose(f);
+	return found ? 0 : set_errno(ENOENT);
+}
+
+/* Move us into the cgroup of one line "ID:CTRLS:PATH" of /proc/PID/cgroup,
+ * in PATH's hierarchy; one this host does not mount is left alone. */
+static int join_line(char *line, struct err *e)
+{
+	char mnt[CG_PATH_MAX], root[CG_PATH_MAX], dir[CG_PATH_MAX];
+	char path[CG_PATH_MAX], pid[24];
+	char *ctrls = strchr(line, ':'),
+	     *cg = ctrls ? strchr(ctrls + 1, ':') : NULL;
+	size_t len;
+
+	if (!cg)
+		return fail_errno(e, EINVAL, "parse", "/proc/PID/cgroup");
+	*cg++ = '\0';
+	cg[strcspn(cg, "\n")] = '\0';
+	if (mount_of(ctrls + 1, mnt, root) == -1) {
+		trace("cgroup %s: not mounted here, not joined", ctrls + 1);
+		return 0;
+	}
+	/* A mount whose root is below the hierarchy's (a bind mount, or one
+	 * made in a cgroup namespace) shows PATH without that prefix. */
+	len = strcmp(root, "/") == 0 ? 0 : strlen(root);
+	if (strncmp(cg, root, len) != 0)
+		return fail_errno(e, ENOENT, "cgroup", cg);
+	/* allow-snprintf: fits */
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	if (pathf(dir, "%s%s", mnt, strcmp(cg + len, "/") ? cg + len : "") ==
+		-1 ||
+	    write_at(path, dir, "cgroup.procs", pid) == -1)
+		return fail(e, "write", path);
+	trace("cgroup %s: joined %s", ctrls + 1, cg);
+	return 0;
+}
+
+/* The hierarchies where we are in the cgroup LINE names already: nothing
+ * to join (and a rootless caller could not write to cgroup.procs there). */
+static int already_in(const char *line)
+{
+	char ours[CG_PATH_MAX + 256];
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	int found = 0;
+
+	while (f && !found && fgets(ours, sizeof(ours), f))
+		found = strcmp(ours, line) == 0;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+int cg_join(int procfd, struct err *e)
+{
+	char line[CG_PATH_MAX + 256];
+	int fd = openat(procfd, "cgroup", O_RDONLY | O_CLOEXEC);
+	FILE *f = fd == -1 ? NULL : fdopen(fd, "re");
+	int rc = 0;
+
+	if (!f) {
+		fail(e, "open", "/proc/PID/cgroup");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	/* step08 { each line ID:CTRLS:PATH of the target's /proc/PID/cgroup
+	 * (read through PROCFD, from the host's cgroup namespace) that is not
+	 * already_in() ours: write our PID to cgroup.procs of PATH in the
+	 * hierarchy's mount (join_line()); stop at the first failure, E
+	 * filled */
+	while (rc == 0 && fgets(line, sizeof(line), f))
+		if (!already_in(line))
+			rc = join_line(line, e);
+	/* } step08 */
+	fclose(f);
+	return rc;
+}

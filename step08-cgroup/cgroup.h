@@ -109,4 +109,11 @@ int cg_parse_limit(int ctrl, const char *arg, struct limits *lim,
 int cg_setup(struct cgroup *cg, const char *prefix, const struct limits *lim,
 	     int rootless, pid_t child, struct err *e);
 
+/* set_ns (docker exec): move the calling process into every cgroup of the
+ * process whose /proc/PID directory is PROCFD, each v1 hierarchy and the
+ * unified one, as runc exec does. Call it before joining the target's
+ * cgroup namespace: /proc/PID/cgroup still names the cgroups from the
+ * host's root, and the host's cgroup tree is still in reach. */
+int cg_join(int procfd, struct err *e);
+
 #endif

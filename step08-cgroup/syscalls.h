@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
@@ -134,5 +135,14 @@ static inline int sys_close_range(unsigned first, unsigned last, unsigned flags)
 #ifndef TIOCGPTPEER /* asm-generic/ioctls.h, Linux 4.13 */
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif
+
+/* capset(2), which glibc does not wrap (libcap does): set the permitted,
+ * effective and inheritable capabilities of this thread; version 3 takes
+ * two 32-bit words per set (linux/capability.h). */
+static inline int sys_capset(struct __user_cap_header_struct *hdr,
+			     const struct __user_cap_data_struct data[2])
+{
+	return (int)syscall(SYS_capset, hdr, data);
+}
 
 #endif

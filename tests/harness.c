@@ -514,6 +514,33 @@ char *rootless_copy(const char *name)
 	return dir;
 }
 
+char *helper_path(const char *name)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	cr_assert_gt(n, 0, "readlink /proc/self/exe: %s", strerror(errno));
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0';
+	char *path = xasprintf("%s/helpers/%s", exe, name);
+
+	cr_assert_eq(access(path, X_OK), 0, "%s: %s (make test-build)", path,
+		     strerror(errno));
+	return path;
+}
+
+char *copy_with_helper(const char *name, const char *helper)
+{
+	char *dir = rootless_copy(name);
+	char *src = helper_path(helper);
+	char *cmd = xasprintf("cp '%s' '%s/rootfs/'", src, dir);
+
+	cr_assert_eq(system(cmd), 0, "%s failed", cmd);
+	free(cmd);
+	free(src);
+	return dir;
+}
+
 void skip_because(const char *why)
 {
 	const char *must = getenv("MUST_WORK");

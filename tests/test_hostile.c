@@ -305,6 +305,7 @@ ON_STEP(05, tmpfs_are_bounded)
 ON_STEP(06, tmpfs_are_bounded)
 ON_STEP(07, tmpfs_are_bounded)
 ON_STEP(08, tmpfs_are_bounded)
+ON_STEP(09, tmpfs_are_bounded)
 
 /* ------------------------------------------- item 10: --rootfs / --- */
 
@@ -331,6 +332,7 @@ ON_STEP(05, rootfs_slash_is_refused)
 ON_STEP(06, rootfs_slash_is_refused)
 ON_STEP(07, rootfs_slash_is_refused)
 ON_STEP(08, rootfs_slash_is_refused)
+ON_STEP(09, rootfs_slash_is_refused)
 
 /* ------------------------------------------- item 6: /sys read-only --- */
 
@@ -394,6 +396,7 @@ ON_STEP(05, sys_is_read_only_whatever_the_network)
 ON_STEP(06, sys_is_read_only_whatever_the_network)
 ON_STEP(07, sys_is_read_only_whatever_the_network)
 ON_STEP(08, sys_is_read_only_whatever_the_network)
+ON_STEP(09, sys_is_read_only_whatever_the_network)
 
 /* ------------------------------------------------- item 7: --ip --- */
 
@@ -454,6 +457,7 @@ ON_STEP(05, ip_stays_in_the_pool_and_off_host_routes)
 ON_STEP(06, ip_stays_in_the_pool_and_off_host_routes)
 ON_STEP(07, ip_stays_in_the_pool_and_off_host_routes)
 ON_STEP(08, ip_stays_in_the_pool_and_off_host_routes)
+ON_STEP(09, ip_stays_in_the_pool_and_off_host_routes)
 
 /* ------------------------------------- item 10: veth broadcast --- */
 
@@ -492,6 +496,7 @@ ON_STEP(05, both_veth_ends_have_a_broadcast)
 ON_STEP(06, both_veth_ends_have_a_broadcast)
 ON_STEP(07, both_veth_ends_have_a_broadcast)
 ON_STEP(08, both_veth_ends_have_a_broadcast)
+ON_STEP(09, both_veth_ends_have_a_broadcast)
 
 /* ------------------------------------- item 10: net.lock timeout --- */
 
@@ -532,6 +537,7 @@ ON_STEP(05, net_lock_wait_is_bounded)
 ON_STEP(06, net_lock_wait_is_bounded)
 ON_STEP(07, net_lock_wait_is_bounded)
 ON_STEP(08, net_lock_wait_is_bounded)
+ON_STEP(09, net_lock_wait_is_bounded)
 
 /* ---------------------------- item 10: --net container: of the host --- */
 
@@ -587,6 +593,7 @@ ON_STEP(05, container_net_of_the_host_is_refused)
 ON_STEP(06, container_net_of_the_host_is_refused)
 ON_STEP(07, container_net_of_the_host_is_refused)
 ON_STEP(08, container_net_of_the_host_is_refused)
+ON_STEP(09, container_net_of_the_host_is_refused)
 
 /* ------------------------------------------ item 9: environment --- */
 
@@ -691,6 +698,7 @@ static void environment_is_dockers_on(const char *prog)
 }
 ON_STEP(07, environment_is_dockers)
 ON_STEP(08, environment_is_dockers)
+ON_STEP(09, environment_is_dockers)
 
 /* ---------------------------------- item 1: the state directory --- */
 
@@ -862,6 +870,7 @@ static void state_dir_is_trusted_only_if_ours_on(const char *prog)
 }
 ON_STEP(07, state_dir_is_trusted_only_if_ours)
 ON_STEP(08, state_dir_is_trusted_only_if_ours)
+ON_STEP(09, state_dir_is_trusted_only_if_ours)
 
 /*
  * Row 33 of docs/reliability.md, in a directory that is ours: a FIFO or a
@@ -925,6 +934,7 @@ static void state_files_never_follow_links_or_block_on(const char *prog)
 }
 ON_STEP(07, state_files_never_follow_links_or_block)
 ON_STEP(08, state_files_never_follow_links_or_block)
+ON_STEP(09, state_files_never_follow_links_or_block)
 
 /* ----------------------------------------- item 2: record injection --- */
 
@@ -1021,6 +1031,7 @@ static void record_values_cannot_forge_lines_on(const char *prog)
 }
 ON_STEP(07, record_values_cannot_forge_lines)
 ON_STEP(08, record_values_cannot_forge_lines)
+ON_STEP(09, record_values_cannot_forge_lines)
 
 /* ------------------------------------- item 3: one name, one container --- */
 
@@ -1088,6 +1099,7 @@ static void one_name_one_container_on(const char *prog)
 }
 ON_STEP(07, one_name_one_container)
 ON_STEP(08, one_name_one_container)
+ON_STEP(09, one_name_one_container)
 
 /* ------------------------------------------------- item 4: --pidfile --- */
 
@@ -1182,6 +1194,7 @@ static void pidfile_is_atomic_and_only_ours_on(const char *prog)
 }
 ON_STEP(07, pidfile_is_atomic_and_only_ours)
 ON_STEP(08, pidfile_is_atomic_and_only_ours)
+ON_STEP(09, pidfile_is_atomic_and_only_ours)
 
 /*
  * Until COMMAND runs there is no pidfile: a placeholder `0` would make
@@ -1221,6 +1234,7 @@ static void pidfile_holds_no_placeholder_on(const char *prog)
 }
 ON_STEP(07, pidfile_holds_no_placeholder)
 ON_STEP(08, pidfile_holds_no_placeholder)
+ON_STEP(09, pidfile_holds_no_placeholder)
 
 /* ------------------------------------------------- item 5: --detach --- */
 
@@ -1288,6 +1302,7 @@ static void detach_keeps_nothing_of_the_caller_on(const char *prog)
 }
 ON_STEP(07, detach_keeps_nothing_of_the_caller)
 ON_STEP(08, detach_keeps_nothing_of_the_caller)
+ON_STEP(09, detach_keeps_nothing_of_the_caller)
 
 /* --------------------------------------- item 10: the stop timeout --- */
 
@@ -1330,6 +1345,7 @@ static void stop_timeout_counts_from_the_first_signal_on(const char *prog)
 }
 ON_STEP(07, stop_timeout_counts_from_the_first_signal)
 ON_STEP(08, stop_timeout_counts_from_the_first_signal)
+ON_STEP(09, stop_timeout_counts_from_the_first_signal)
 
 /* ------------------------------------------ item 10: set_ns story --- */
 

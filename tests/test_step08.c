@@ -265,3 +265,39 @@ Test(step08, invalid_limits_are_125)
 		proc_free(p);
 	}
 }
+
+/*
+ * docker exec joins the container's cgroups: a process set_ns starts is in
+ * the container's cgroup (inside, its /proc/self/cgroup reads `/` as PID
+ * 1's does; left outside, a path above the namespace's root) and counts
+ * against --pids: the container holds PID 1 and, with set_ns's waiting
+ * parent and the shell, a fourth task fits, a fifth does not.
+ */
+Test(step08, set_ns_joins_the_containers_cgroups)
+{
+	need_root();
+	struct run_opts o = {.keep_stdin = true};
+	struct proc *t = proc_start(
+	    &o, "step08",
+	    (char *[]){"", "--pids", "4", "--net", "none", "/bin/sh", "-c",
+		       "echo ready; read x", NULL});
+
+	cr_assert(proc_wait_out(t, "ready"), "%s", t->err);
+	char *pid = xasprintf("%d", (int)proc_child(t));
+	struct proc *p = run(NULL, "set_ns", "-q", "-t", pid, "/bin/sh", "-c",
+			     "grep -c -v ':/$' /proc/self/cgroup; "
+			     "sleep 1 & sleep 1 & echo forked",
+			     NULL);
+
+	cr_expect_str_eq(p->out, "0\n",
+			 "in PID 1's cgroup, and the second sleep is refused: "
+			 "%s %s",
+			 p->out, p->err);
+	cr_expect(strstr(p->err, "fork"), "a fork over --pids fails: %s",
+		  p->err);
+	proc_free(p);
+	free(pid);
+	proc_write(t, "\n");
+	proc_finish(t);
+	proc_free(t);
+}
