@@ -638,6 +638,12 @@ int cg_parse_limit(int ctrl, const char *arg, struct limits *lim, struct err *e)
 	} else if (ctrl == CG_PIDS) {
 		rc = parse_count(arg, &lim->pids);
 		e->hint = "not a positive number of tasks";
+		/* pids.max takes at most PID_MAX_LIMIT, 4194304 on 64-bit
+		 * (kernel/cgroup/pids.c); refuse more now, not at the write */
+		if (rc == 0 && lim->pids > 4194304) {
+			e->hint = "at most 4194304 tasks (PID_MAX_LIMIT)";
+			rc = -1;
+		}
 	} else {
 		rc = parse_cpus(arg, &lim->cpus);
 		e->hint = "not a number of CPUs such as 0.5 (at most the CPUs "
