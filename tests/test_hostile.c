@@ -1440,3 +1440,31 @@ Test(step08_hostile, pids_beyond_pid_max_are_refused)
 	cr_expect_str_eq(p->out, "", "COMMAND ran");
 	proc_free(p);
 }
+
+/*
+ * Two runtimes in two PID namespaces, each PID 1 of its own (the same
+ * namespace-local PID), both start with --memory: their cgroups cannot
+ * share a name (`File exists` before the fix), and neither sweeps the
+ * other's. In a throw-away mount and network namespace.
+ */
+Test(step08_hostile, cgroups_do_not_collide_across_pid_namespaces)
+{
+	need_root();
+	need_step("step08");
+	char *bin = step_path("step08");
+	char *one = xasprintf(
+	    UNSHARE " --pid --fork --mount-proc /bin/sh -c \"exec '%s' -q "
+		    "--net none --memory 32m /bin/sh -c 'sleep 1.5; echo ok'\"",
+	    bin);
+	char *script = xasprintf("%s & a=$!; sleep 0.5; %s; b=$?; wait $a; "
+				 "echo \"rc=$? $b\"",
+				 one, one);
+	struct proc *p = throwaway(script, 30);
+
+	cr_expect(strstr(p->out, "ok\nok\n") && strstr(p->out, "rc=0 0"),
+		  "both start: %s %s", p->out, p->err);
+	free(script);
+	free(one);
+	free(bin);
+	proc_free(p);
+}
