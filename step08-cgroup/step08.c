@@ -12,7 +12,7 @@
  *
  *   It adds to step07:
  *   - --memory SIZE (k/m/g), --pids N, --cpus FRACTION: a cgroup per
- *     container, nsworkshop/step08-<runtime PID>, on cgroup v2 or on v1
+ *     container, nsworkshop/step08-<PID ns inode>-<runtime PID>, on v2 or v1
  *     (and hybrid) hosts; made and joined while the child waits on the
  *     pipe, removed after it ends, stale ones of killed runtimes swept;
  *   - CLONE_NEWCGROUP, by unshare(2) in the child *after* the parent moved

@@ -1108,7 +1108,8 @@ ON_STEP(09, one_name_one_container)
  * a file of ours, a FIFO, a device node (a copy of /dev/null) and a
  * directory as --pidfile are refused (125, one line) without a hang, and all
  * of them are still there, unchanged; a pidfile replaced while the container
- * runs is not removed at exit; a regular one is written and removed.
+ * runs is not removed at exit; a regular file already there is refused the
+ * same way and left as it was.
  */
 static void pidfile_is_atomic_and_only_ours_on(const char *prog)
 {
@@ -1167,19 +1168,22 @@ static void pidfile_is_atomic_and_only_ours_on(const char *prog)
 	leaks_watch(l, c);
 	proc_free(c);
 
-	/* a regular file from an earlier run: replaced, then removed */
+	/* a regular file already there, someone's or an earlier run's:
+	 * refused, neither replaced nor removed */
 	write_text(pf, "12345\n", 0644);
-	c = start_ready(prog, (char *[]){"--pidfile", pf, NULL});
-	free(want);
-	want = xasprintf("%d\n", (int)child_of(c->pid));
-	text = wait_text(pf, want);
-	cr_expect_str_eq(text ? text : "", want, "%s: an old pidfile", prog);
+	struct run_opts o = {.timeout = 5};
+	struct proc *p =
+	    run_quiet(&o, prog, (char *[]){"--pidfile", pf, "true", NULL});
+	cr_expect_eq(p->status, 125, "%s: an existing pidfile: %d", prog,
+		     p->status);
+	cr_expect(lines(p->err) == 1 && strstr(p->err, "exists"),
+		  "%s: one line saying it exists: %s", prog, p->err);
+	text = read_text(pf);
+	cr_expect_str_eq(text ? text : "(gone)", "12345\n",
+			 "%s replaced or removed an existing pidfile", prog);
 	free(text);
-	proc_write(c, "\n");
-	cr_expect_eq(proc_finish(c), 0);
-	cr_expect_neq(access(pf, F_OK), 0, "%s: its pidfile removed", prog);
-	leaks_watch(l, c);
-	proc_free(c);
+	leaks_watch(l, p);
+	proc_free(p);
 	cr_expect_eq(leaks_check(l, 2.0), 0);
 	rm_rf(dir);
 	free(want);
@@ -1400,5 +1404,83 @@ Test(step07_hostile, set_ns_fifo_does_not_block)
 	rm_rf(dir);
 	free(fifo);
 	free(dir);
+	proc_free(p);
+}
+
+/* ------------------------------------- the external attacker's items --- */
+
+/*
+ * A state directory of another uid with mode 0700 cannot even be opened:
+ * the refusal still says whose it is (as for one we can open), not
+ * "Permission denied".
+ */
+static void state_dir_of_another_uid_names_its_owner_on(const char *prog)
+{
+	need_root();
+	uid_t victim = victim_of(prog);
+	char *state = xasprintf("/tmp/nsworkshop-%u", (unsigned)victim);
+	char *copy = rootless_copy(prog);
+	char *bin = xasprintf("%s/%s", copy, prog);
+
+	unsetenv("XDG_RUNTIME_DIR");
+	rm_rf(state);
+	cr_assert_eq(mkdir(state, 0700), 0); /* root's, 0700 */
+	struct proc *p = as_victim(
+	    victim, copy,
+	    (char *[]){bin, "-q", "--name", "x", "/bin/echo", "ran", NULL});
+	expect_dir_refused(p, state, "owned by uid 0", "root's 0700 directory");
+	proc_free(p);
+	rm_rf(state);
+	rm_rf(copy);
+	free(bin);
+	free(copy);
+	free(state);
+}
+ON_STEP(07, state_dir_of_another_uid_names_its_owner)
+ON_STEP(08, state_dir_of_another_uid_names_its_owner)
+
+/* --pids beyond what pids.max takes (PID_MAX_LIMIT) is refused while the
+ * options are read: 125, one line naming the option, nothing started. */
+Test(step08_hostile, pids_beyond_pid_max_are_refused)
+{
+	need_step("step08");
+	struct run_opts o = {.timeout = 5};
+	struct proc *p = run_quiet(
+	    &o, "step08",
+	    (char *[]){"--pids", "2147483648", "/bin/echo", "ran", NULL});
+
+	cr_expect_eq(p->status, 125, "status %d: %s", p->status, p->err);
+	cr_expect(lines(p->err) == 1 && strstr(p->err, "--pids") &&
+		      strstr(p->err, "at most"),
+		  "one line about --pids: %s", p->err);
+	cr_expect_str_eq(p->out, "", "COMMAND ran");
+	proc_free(p);
+}
+
+/*
+ * Two runtimes in two PID namespaces, each PID 1 of its own (the same
+ * namespace-local PID), both start with --memory: their cgroups cannot
+ * share a name (`File exists` before the fix), and neither sweeps the
+ * other's. In a throw-away mount and network namespace.
+ */
+Test(step08_hostile, cgroups_do_not_collide_across_pid_namespaces)
+{
+	need_root();
+	need_step("step08");
+	char *bin = step_path("step08");
+	char *one = xasprintf(
+	    UNSHARE " --pid --fork --mount-proc /bin/sh -c \"exec '%s' -q "
+		    "--net none --memory 32m /bin/sh -c 'sleep 1.5; echo ok'\"",
+	    bin);
+	char *script = xasprintf("%s & a=$!; sleep 0.5; %s; b=$?; wait $a; "
+				 "echo \"rc=$? $b\"",
+				 one, one);
+	struct proc *p = throwaway(script, 30);
+
+	cr_expect(strstr(p->out, "ok\nok\n") && strstr(p->out, "rc=0 0"),
+		  "both start: %s %s", p->out, p->err);
+	free(script);
+	free(one);
+	free(bin);
 	proc_free(p);
 }

@@ -30,14 +30,19 @@ static bool cgroup_v2(void)
 	       sf.f_type == CGROUP2_SUPER_MAGIC;
 }
 
-/* The container's cgroup directory for controller CTRL ("" on v2). */
+/* The container's cgroup directory for controller CTRL ("" on v2):
+ * step08-<PID namespace inode>-<runtime PID>, the test's PID namespace. */
 static char *cg_dir(pid_t runtime, const char *ctrl)
 {
+	struct stat st;
+	unsigned long long ino =
+	    stat("/proc/self/ns/pid", &st) == 0 ? st.st_ino : 0;
+
 	if (cgroup_v2())
-		return xasprintf("/sys/fs/cgroup/nsworkshop/step08-%d",
-				 (int)runtime);
-	return xasprintf("/sys/fs/cgroup/%s/nsworkshop/step08-%d", ctrl,
-			 (int)runtime);
+		return xasprintf("/sys/fs/cgroup/nsworkshop/step08-%llu-%d",
+				 ino, (int)runtime);
+	return xasprintf("/sys/fs/cgroup/%s/nsworkshop/step08-%llu-%d", ctrl,
+			 ino, (int)runtime);
 }
 
 static int nprocs(void)
