@@ -513,12 +513,40 @@ int cg_destroy(struct cgroup *cg, struct err *e)
 	return 0;
 }
 
-/* A PID that no longer exists is the sign of a runtime that died without
- * cleaning up. (Its PID may have been reused: then the directory waits for
- * the next sweep; rmdir refuses a cgroup with processes in any case.) */
-static void sweep_dir(const char *parent, const char *prefix)
+/* The inode of our PID namespace (namespaces(7): /proc/self/ns/pid), 0
+ * when it cannot be read. A PID means something only in its namespace:
+ * the cgroup tree is the host's, shared by runtimes in every one. */
+static unsigned long long pidns_ino(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) == -1 ? 0 : st.st_ino;
+}
+
+/* NAME is PREFIX-INO-PID: *PID, if INO is our PID namespace's. */
+static int own_kind(const char *name, const char *prefix, long long *pid)
 {
 	size_t plen = strlen(prefix);
+	char *end;
+	unsigned long long ino;
+
+	if (strncmp(name, prefix, plen) != 0 || name[plen] != '-' ||
+	    !isdigit((unsigned char)name[plen + 1]))
+		return -1;
+	errno = 0;
+	ino = strtoull(name + plen + 1, &end, 10);
+	if (errno || *end != '-' || ino == 0 || ino != pidns_ino() ||
+	    parse_count(end + 1, pid) == -1 || *pid > INT_MAX)
+		return -1;
+	return 0;
+}
+
+/* A PID that no longer exists is the sign of a runtime that died without
+ * cleaning up. (Its PID may have been reused: then the directory waits for
+ * the next sweep; rmdir refuses a cgroup with processes in any case.) A
+ * cgroup of a runtime in another PID namespace is not ours to judge. */
+static void sweep_dir(const char *parent, const char *prefix)
+{
 	char dir[CG_PATH_MAX];
 	DIR *d = opendir(parent); /* glibc opens it O_CLOEXEC */
 	struct dirent *e;
@@ -527,10 +555,7 @@ static void sweep_dir(const char *parent, const char *prefix)
 	if (!d)
 		return;
 	while ((e = readdir(d))) {
-		if (strncmp(e->d_name, prefix, plen) != 0 ||
-		    e->d_name[plen] != '-' ||
-		    parse_count(e->d_name + plen + 1, &pid) == -1 ||
-		    pid > INT_MAX)
+		if (own_kind(e->d_name, prefix, &pid) == -1)
 			continue;
 		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
@@ -577,6 +602,12 @@ int cg_parse_limit(int ctrl, const char *arg, struct limits *lim, struct err *e)
 	} else if (ctrl == CG_PIDS) {
 		rc = parse_count(arg, &lim->pids);
 		e->hint = "not a positive number of tasks";
+		/* pids.max takes at most PID_MAX_LIMIT, 4194304 on 64-bit
+		 * (kernel/cgroup/pids.c); refuse more now, not at the write */
+		if (rc == 0 && lim->pids > 4194304) {
+			e->hint = "at most 4194304 tasks (PID_MAX_LIMIT)";
+			rc = -1;
+		}
 	} else {
 		rc = parse_cpus(arg, &lim->cpus);
 		e->hint = "not a number of CPUs such as 0.5 (at most the CPUs "
@@ -598,8 +629,8 @@ int cg_setup(struct cgroup *cg, const char *prefix, const struct limits *lim,
 
 	if (rootless && !has_limits(lim))
 		return 0;
-	if (snprintf(name, sizeof(name), "%s-%d", prefix, (int)getpid()) >=
-	    (int)sizeof(name))
+	if (snprintf(name, sizeof(name), "%s-%llu-%d", prefix, pidns_ino(),
+		     (int)getpid()) >= (int)sizeof(name))
 		return fail_errno(e, ENAMETOOLONG, "cgroup", prefix);
 	cg_sweep_stale(prefix);
 	if (verbose && cg_describe(desc, sizeof(desc)) == 0)

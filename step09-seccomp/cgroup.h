@@ -85,9 +85,9 @@ int cg_add_pid(struct cgroup *cg, pid_t pid, struct err *e);
  * directory that is left. */
 int cg_destroy(struct cgroup *cg, struct err *e);
 
-/* Remove nsworkshop/PREFIX-<pid> cgroups left empty by a runtime <pid> that
- * no longer exists (it was SIGKILLed before cg_destroy). Call it before
- * cg_create. Best effort: returns 0. */
+/* Remove nsworkshop/PREFIX-<pidns>-<pid> cgroups left empty by a runtime <pid>
+ * of our PID namespace <pidns> that no longer exists (SIGKILLed before
+ * cg_destroy). Call it before cg_create. Best effort: returns 0. */
 int cg_sweep_stale(const char *prefix);
 
 /* For -v: "cgroup v1 (hybrid): memory pids cpu", "cgroup v2: memory pids

@@ -159,9 +159,11 @@ static int env_set(char **env, size_t *n, const char *arg, struct err *e)
 		return 0; /* as docker run -e KEY: unset in the caller, unset */
 	if (eq ? !(kv = strdup(arg)) : asprintf(&kv, "%s=%s", arg, value) == -1)
 		return fail(e, "-e", arg);
-	while (i < *n && !(strncmp(env[i], kv, klen + 1) == 0))
+	while (i < *n && strncmp(env[i], kv, klen + 1) != 0)
 		i++;
-	env[i] = kv; /* ENV's strings live as long as the process */
+	if (i < *n)
+		free(env[i]);
+	env[i] = kv;
 	*n += i == *n;
 	return 0;
 }
@@ -169,25 +171,35 @@ static int env_set(char **env, size_t *n, const char *arg, struct err *e)
 int env_build(const char *hostname, bool tty, char *const args[], size_t n,
 	      char ***env, struct err *e)
 {
-	static char path[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
-			     "/usr/bin:/sbin:/bin",
-		    home[] = "HOME=/root", term[] = "TERM=xterm";
 	size_t count = 0;
 	char **list;
 
 	list = calloc(n + 5, sizeof(*list));
-	if (!list || asprintf(&list[1], "HOSTNAME=%s", hostname) == -1)
-		return fail(e, "calloc", "the environment");
-	list[0] = path;
-	list[2] = home;
-	count = 3;
-	if (tty)
-		list[count++] = term;
+	if (!list ||
+	    !(list[count++] = strdup("PATH=/usr/local/sbin:/usr/"
+				     "local/bin:/usr/sbin:/usr/bin:"
+				     "/sbin:/bin")) ||
+	    asprintf(&list[count++], "HOSTNAME=%s", hostname) == -1 ||
+	    !(list[count++] = strdup("HOME=/root")) ||
+	    (tty && !(list[count++] = strdup("TERM=xterm")))) {
+		fail(e, "calloc", "the environment");
+		goto out;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (env_set(list, &count, args[i], e) == -1)
-			return -1;
+			goto out;
 	*env = list;
 	return 0;
+out:
+	env_free(list);
+	return -1;
+}
+
+void env_free(char **env)
+{
+	for (size_t i = 0; env && env[i]; i++)
+		free(env[i]);
+	free(env);
 }
 
 void env_scrub(char **env)

@@ -55,6 +55,9 @@ int release(struct state *s, struct pidfile *pf, struct err *e);
 int env_build(const char *hostname, bool tty, char *const args[], size_t n,
 	      char ***env, struct err *e);
 
+/* Free an environment env_build() made (NULL: nothing). */
+void env_free(char **env);
+
 /* Overwrite the strings of ENV, the environment execve(2) gave us, where
  * /proc/PID/environ shows them. */
 void env_scrub(char **env);

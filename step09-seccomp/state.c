@@ -203,7 +203,17 @@ int state_open(struct state *s, bool make, struct err *e)
 	if (s->dirfd == -1) {
 		struct stat st;
 
-		if (lstat(s->dir, &st) == -1 || S_ISDIR(st.st_mode))
+		if (lstat(s->dir, &st) == -1)
+			return fail(e, "open", s->dir);
+		/* a 0700 directory of another uid cannot be opened: say whose
+		 * it is, as check_dir() would */
+		if (S_ISDIR(st.st_mode) && st.st_uid != geteuid())
+			return refuse(e, "state directory", s->dir,
+				      "owned by uid %u, not you: someone else "
+				      "made it; have it removed, or set "
+				      "XDG_RUNTIME_DIR",
+				      (unsigned)st.st_uid);
+		if (S_ISDIR(st.st_mode))
 			return fail(e, "open", s->dir);
 		return refuse(e, "state directory", s->dir,
 			      "%s, not a directory: remove it",
@@ -796,7 +806,9 @@ int state_remove_stale(const struct state *s, const char *name, struct err *e)
 
 /* ---------------------------------------------------------- --pidfile --- */
 
-/* Refuse an existing FILE that is not a regular file. */
+/* Refuse an existing FILE, whatever it is: a regular file there may be
+ * someone's (rename(2) would replace it, and the exit would remove what
+ * replaced it); the runtime writes and removes only a file it made. */
 static int pidfile_kind(const struct pidfile *pf, struct err *e)
 {
 	struct stat st;
@@ -804,7 +816,9 @@ static int pidfile_kind(const struct pidfile *pf, struct err *e)
 	if (fstatat(pf->dirfd, pf->base, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		return errno == ENOENT ? 0 : fail(e, "--pidfile", pf->path);
 	if (S_ISREG(st.st_mode))
-		return 0;
+		return refuse(e, "--pidfile", pf->path,
+			      "%s exists; remove it or choose another path",
+			      pf->path);
 	return refuse(e, "--pidfile", pf->path,
 		      "%s is there, not a regular file", kind(st.st_mode));
 }
@@ -852,14 +866,15 @@ int pidfile_write(struct pidfile *pf, pid_t pid, struct err *e)
 		return fail_errno(e, ENAMETOOLONG, "--pidfile", pf->path);
 	if (write_temp(pf->dirfd, tmp, 0644, text, (size_t)n, &st, e) == -1)
 		return -1;
-	/* rename(2) replaces the name, never writes through it; a link or a
-	 * FIFO put there since the start is refused all the same */
-	if (pidfile_kind(pf, e) == -1 ||
-	    (renameat(pf->dirfd, tmp, pf->dirfd, pf->base) == -1 &&
-	     fail(e, "rename", pf->path) == -1)) {
+	/* link(2) never replaces and never writes through a name: whatever
+	 * was put there since the start (a file, a link, a FIFO) is refused */
+	if (linkat(pf->dirfd, tmp, pf->dirfd, pf->base, 0) == -1) {
+		if (errno != EEXIST || pidfile_kind(pf, e) == 0)
+			fail(e, "link", pf->path);
 		unlinkat(pf->dirfd, tmp, 0);
 		return -1;
 	}
+	unlinkat(pf->dirfd, tmp, 0);
 	pf->dev = st.st_dev;
 	pf->ino = st.st_ino;
 	return 0;
