@@ -173,15 +173,16 @@ static void unescape(char *s)
  * lists them (field 5, the mount point; parents first). */
 static int remount_tree_ro(const char *target, struct err *e)
 {
-	char top[PATH_MAX], line[2 * PATH_MAX], mp[PATH_MAX];
+	char cwd[PATH_MAX], top[PATH_MAX], line[2 * PATH_MAX], mp[PATH_MAX];
 	size_t n;
 	FILE *f;
 	int rc = 0;
 
-	if (!getcwd(top, sizeof(top)) ||
-	    strlen(top) + 1 + strlen(target) >= sizeof(top))
+	if (!getcwd(cwd, sizeof(cwd)))
+		return fail(e, "getcwd", target);
+	if (snprintf(top, sizeof(top), "%s/%s", cwd, target) >=
+	    (int)sizeof(top))
 		return fail_errno(e, ENAMETOOLONG, "getcwd", target);
-	strcat(strcat(top, "/"), target);
 	n = strlen(top);
 	f = fopen("/proc/self/mountinfo", "re");
 	if (!f)

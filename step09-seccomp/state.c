@@ -169,7 +169,7 @@ static int state_path(char dir[PATH_MAX], struct err *e)
  */
 static int check_dir(int fd, const char *dir, struct err *e)
 {
-	struct stat st;
+	struct stat st = {0};
 
 	if (fstat(fd, &st) == -1)
 		return fail(e, "fstat", dir);
@@ -392,7 +392,7 @@ static int set_field(struct record *r, const char *key, size_t klen,
 	} else if (IS("command") || IS("env")) {
 		char ***list = IS("command") ? &r->command : &r->env;
 
-		if (!(*list = parse_list(v, len)))
+		if (*list || !(*list = parse_list(v, len)))
 			return -1;
 	} else if (IS("seccomp")) {
 		/* step09 { the filter's name, as set_ns will apply it:
@@ -696,7 +696,7 @@ static int publish(const struct state *s, const char *tmp, const char *name,
 int state_reserve(struct state *s, const char *name, struct err *e)
 {
 	char tmp[96], *text;
-	struct stat st;
+	struct stat st = {0};
 	size_t len;
 	int rc = -1;
 
@@ -733,7 +733,7 @@ int state_commit(struct state *s, pid_t pid, char *const argv[],
 		 char *const envp[], struct err *e)
 {
 	char tmp[96], *text;
-	struct stat st;
+	struct stat st = {0};
 	size_t len;
 	int rc = -1;
 
@@ -759,7 +759,7 @@ int state_commit(struct state *s, pid_t pid, char *const argv[],
 /* Is DIRFD/FILE (not followed) the file DEV/INO? */
 static bool same_file(int dirfd, const char *file, dev_t dev, ino_t ino)
 {
-	struct stat st;
+	struct stat st = {0};
 
 	return fstatat(dirfd, file, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	       st.st_dev == dev && st.st_ino == ino;
@@ -811,7 +811,7 @@ int state_remove_stale(const struct state *s, const char *name, struct err *e)
  * replaced it); the runtime writes and removes only a file it made. */
 static int pidfile_kind(const struct pidfile *pf, struct err *e)
 {
-	struct stat st;
+	struct stat st = {0};
 
 	if (fstatat(pf->dirfd, pf->base, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		return errno == ENOENT ? 0 : fail(e, "--pidfile", pf->path);
@@ -854,7 +854,7 @@ int pidfile_check(struct pidfile *pf, const char *path, struct err *e)
 int pidfile_write(struct pidfile *pf, pid_t pid, struct err *e)
 {
 	char tmp[48], text[16];
-	struct stat st;
+	struct stat st = {0};
 	int n;
 
 	if (pf->dirfd < 0)
