@@ -555,7 +555,7 @@ static void limit_cases(void)
 	    {"--cpus", "0.001", "--cpus"},
 	    {"--cpus", "", "--cpus"},
 	    /* accepted here, refused by the kernel after clone */
-	    {"--pids", "4294967296", "pids.max"},
+	    {"--pids", "4294967296", "PID_MAX_LIMIT"},
 	};
 	char label[64];
 
