@@ -554,7 +554,7 @@ static void limit_cases(void)
 	    {"--cpus", "inf", "--cpus"},
 	    {"--cpus", "0.001", "--cpus"},
 	    {"--cpus", "", "--cpus"},
-	    /* accepted here, refused by the kernel after clone */
+	    /* beyond the kernel's PID_MAX_LIMIT: refused while parsing */
 	    {"--pids", "4294967296", "PID_MAX_LIMIT"},
 	};
 	char label[64];
