@@ -36,7 +36,9 @@ BIN     ?= .
 # A step exists once its directory has its main file, stepNN-*/stepNN.c.
 STEP_DIRS := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard $(SRC)/step[0-9][0-9]-*/step[0-9][0-9].c)))))
 STEPS     := $(foreach d,$(STEP_DIRS),$(firstword $(subst -, ,$(d))))
-HAS_SETNS := $(wildcard $(SRC)/step07-*/set_ns.c)
+# set_ns (step07 on) is built from the last step that has one: each later
+# step's copy adds what that step's containers have (cgroups, seccomp).
+HAS_SETNS := $(lastword $(sort $(wildcard $(SRC)/step[0-9][0-9]-*/set_ns.c)))
 BINARIES  := $(addprefix $(BIN)/,$(STEPS) $(if $(HAS_SETNS),set_ns))
 
 # STEP=05 -> step05
@@ -65,9 +67,12 @@ endif
 endef
 $(foreach d,$(STEP_DIRS),$(eval $(call step_rule,$(firstword $(subst -, ,$(d))),$(d))))
 
-# set_ns reads the records state.c writes, with the same code.
-SETNS_SRCS = $(HAS_SETNS) $(patsubst %/set_ns.c,%/state.c,$(HAS_SETNS)) \
-	$(patsubst %/set_ns.c,%/err.c,$(HAS_SETNS))
+# set_ns reads the records state.c writes, opens a pty as tty.c does,
+# takes the target's privileges (harden.c), relays signals (init.c) and,
+# from step08 and step09 on, joins cgroups (cgroup.c) and installs the
+# filter (seccomp.c): the same code as the runtime's.
+SETNS_SRCS = $(HAS_SETNS) $(wildcard $(addprefix $(dir $(HAS_SETNS)),\
+	state.c err.c tty.c harden.c init.c cgroup.c seccomp.c))
 $(BIN)/set_ns: $(SETNS_SRCS) $(wildcard $(dir $(HAS_SETNS))*.h)
 	@mkdir -p $(BIN)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(SETNS_SRCS) $(LDFLAGS)
@@ -88,7 +93,16 @@ $(TEST_BIN): $(TEST_SRCS) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(TEST_SRCS) -lcriterion $(LDFLAGS)
 
-test-build: $(TEST_BIN)
+# Static helpers that the suites copy into containers, to make system calls
+# no busybox applet makes; they run only inside containers. Never
+# sanitized: a static binary cannot carry ASan's runtime.
+HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,\
+	$(wildcard tests/helpers/*.c))
+$(BUILD)/tests/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -static -o $@ $<
+
+test-build: $(TEST_BIN) $(HELPERS)
 
 # The suites are named stepNN (and stepNN_*); STEP=05 keeps one step's.
 TEST_FILTER = $(if $(STEP),--filter='$(STEP_NAME)*/*')

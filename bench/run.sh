@@ -8,6 +8,9 @@
 # Scale: 1, 10 and 50 step05 containers at once, each with a veth pair:
 # distinct addresses that answer ping; then 500 runs in a row leave no link,
 # mount, cgroup or state file behind and do not slow down.
+# Terminal (--tty): step07 -t on a pty made by the benchmark: output
+# throughput of a 64 MiB cat beside script(1), start-up with -t beside
+# without (bench/ptybench.c).
 # Costs (--costs, not part of make bench): what each kind of namespace, a
 # veth pair and its deletion cost, measured with unshare(1) and ip(8).
 #
@@ -15,7 +18,7 @@
 # results between the bench markers of docs/benchmarks.md; raw data in
 # bench/results/. See docs/benchmarks.md for what is measured and how.
 #
-#   bench/run.sh [--latency | --scale | --costs] [-n RUNS] [-w WARMUP]
+#   bench/run.sh [--latency | --scale | --tty | --costs] [-n RUNS] [-w WARMUP]
 #
 # Environment: STEPS_DIR (the binaries, default: the repository root, as for
 # the tests), ROOTFS (default: STEPS_DIR/rootfs, the one the steps use), CC.
@@ -36,12 +39,14 @@ WARMUP=10
 DO_LATENCY=1
 DO_SCALE=1
 DO_COSTS=0
+DO_TTY=1
 
 while [ $# -gt 0 ]; do
 	case $1 in
-	--latency) DO_LATENCY=1 DO_SCALE=0 DO_COSTS=0 ;;
-	--scale) DO_LATENCY=0 DO_SCALE=1 DO_COSTS=0 ;;
-	--costs) DO_LATENCY=0 DO_SCALE=0 DO_COSTS=1 ;;
+	--latency) DO_LATENCY=1 DO_SCALE=0 DO_COSTS=0 DO_TTY=0 ;;
+	--scale) DO_LATENCY=0 DO_SCALE=1 DO_COSTS=0 DO_TTY=0 ;;
+	--tty) DO_LATENCY=0 DO_SCALE=0 DO_COSTS=0 DO_TTY=1 ;;
+	--costs) DO_LATENCY=0 DO_SCALE=0 DO_COSTS=1 DO_TTY=0 ;;
 	-n) RUNS=${2:?-n needs a number}; shift ;;
 	-w) WARMUP=${2:?-w needs a number}; shift ;;
 	-h | --help) usage; exit 0 ;;
@@ -121,14 +126,15 @@ start_unshare_target() {
 	sleep 0.2 # let it mount /proc and exec sleep before it is joined
 }
 
-# The container `docker exec` joins: step07 --name, its PID 1 read from the
-# state file (HACKING.md), else the runtime's first child.
-start_step07_target() {
-	local name=bench-$$ runtime i pid=
+# The container `docker exec` joins: stepNN --name, its PID 1 read from the
+# state file (HACKING.md), else the runtime's first child. step07's has the
+# hardening set_ns takes from PID 1; step09's the seccomp filter too.
+start_step_target() {
+	local step=$1 name=bench-$$-$1 runtime i pid=
 	TARGET=
-	[ -x "$STEPS_DIR/step07" ] || return 0
-	"$STEPS_DIR/step07" -q --name "$name" sleep 600 \
-		</dev/null >"$WORK/step07-target.log" 2>&1 &
+	[ -x "$STEPS_DIR/$step" ] || return 0
+	"$STEPS_DIR/$step" -q --name "$name" sleep 600 \
+		</dev/null >"$WORK/$step-target.log" 2>&1 &
 	runtime=$!
 	BG_PIDS+=("$runtime")
 	for i in $(seq 100); do
@@ -316,7 +322,7 @@ peer_rows() {
 step_rows() {
 	local list=$1 n bin
 	local why
-	for n in 01 02 03 04 05 06 07 08; do
+	for n in 01 02 03 04 05 06 07 08 09; do
 		bin=$STEPS_DIR/step$n
 		why=
 		if [ ! -x "$bin" ]; then
@@ -341,12 +347,15 @@ step_rows() {
 # docker exec: nsenter -a and set_ns -a joining the same targets.
 exec_rows() {
 	local list=$1 kind why set_ns=$STEPS_DIR/set_ns
-	for kind in unshare step07; do
-		"start_${kind}_target"
+	for kind in unshare step07 step09; do
+		case $kind in
+		unshare) start_unshare_target ;;
+		*) start_step_target "$kind" ;;
+		esac
 		if [ -z "$TARGET" ]; then
 			why="target did not start"
-			if [ "$kind" = step07 ] && [ ! -x "$STEPS_DIR/step07" ]; then
-				why="no target: step07 not built"
+			if [ "$kind" != unshare ] && [ ! -x "$STEPS_DIR/$kind" ]; then
+				why="no target: $kind not built"
 			elif [ "$kind" = unshare ] && ! have unshare; then
 				why="no target: unshare not installed"
 			fi
@@ -413,14 +422,18 @@ rss_target() {
 }
 
 targets_table() {
-	echo "| target (issue 9) | figures | ratio | goal | result |"
+	echo "| target (issues 9, 17) | figures | ratio | goal | result |"
 	echo "|---|--:|--:|--:|---|"
 	target "step04 / unshare -fpmui" "step04" "unshare -fpmui --mount-proc" 1.0
 	target "step07 / bwrap" "step07" "bwrap --unshare-all" 0.9
+	target "step09 / step08: the seccomp filter" "step09" "step08" 1.05
+	target "step09 / bwrap" "step09" "bwrap --unshare-all" 0.9
 	target "set_ns -a / nsenter -a, unshare target" \
 		"set_ns -a (unshare target)" "nsenter -a (unshare target)" 1.0
 	target "set_ns -a / nsenter -a, step07 target" \
 		"set_ns -a (step07 target)" "nsenter -a (step07 target)" 1.0
+	target "set_ns -a / nsenter -a, step09 target (filter)" \
+		"set_ns -a (step09 target)" "nsenter -a (step09 target)" 1.0
 	target "step05 veth / step04: a net ns and a veth pair" \
 		"step05 (--net veth)" "step04" ""
 	target "step05 veth / step05 none: the veth pair" \
@@ -803,13 +816,85 @@ costs() {
 	cat "$RESULTS/costs.md"
 }
 
+# ------------------------------------------------------------------ tty ----
+
+# step07 -t on a terminal (bench/ptybench.c: each run on a pty of its own,
+# made with forkpty, read as fast as it comes). Output: `cat` of a 64 MiB
+# file inside `step07 -t` against `script -qc 'cat FILE'` on the host (two
+# ptys each way: the bench's and the inner one). Start-up: `step07 -t
+# /bin/true` against `step07 /bin/true`, both on a pty.
+tty_ratio() {
+	local what=$1 a=$2 b=$3 col=$4 goal=$5 cmp=$6
+	awk -F'\t' -v w="$what" -v a="$a" -v b="$b" -v c="$col" -v g="$goal" \
+		-v cmp="$cmp" '
+		$1 == a { va = $c } $1 == b { vb = $c }
+		END {
+			if (!va || !vb) { printf "| %s | — | — | %s %s | n/a (no figure) |\n", w, cmp, g; exit }
+			r = va / vb
+			ok = cmp == "≥" ? r >= g : r <= g + 1e-9
+			unit = c == 2 ? " ms" : " MiB/s"
+			fa = c == 2 ? va / 1e6 : va; fb = c == 2 ? vb / 1e6 : vb
+			printf "| %s | %.1f%s / %.1f%s | %.2f | %s %s | %s |\n", w, fa, unit, fb, unit,
+				r, cmp, g, (ok ? "PASS" : "MISS")
+		}' "$RESULTS/tty.tsv"
+}
+
+tty_bench() {
+	local pb=$RESULTS/ptybench root=$WORK/tty-rootfs s07=$STEPS_DIR/step07
+	{
+		echo "### step07 -t on a terminal"
+		echo
+		if [ ! -x "$s07" ] || [ ! -x "$ROOTFS/bin/busybox" ] || ! have script; then
+			echo "Needs step07, the rootfs and script(1): skipped."
+			return 0
+		fi
+		if ! "$s07" --help | grep -q -- '--tty'; then
+			echo "This step07 has no -t: skipped."
+			return 0
+		fi
+		${CC:-cc} -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g \
+			-o "$pb" "$REPO/bench/ptybench.c"
+		# A copy of the rootfs with the file: the container's / is
+		# read-only, and the real rootfs is not ours to fill.
+		cp -a "$ROOTFS" "$root"
+		awk 'BEGIN { for (i = 0; i < 1048576; i++) printf "%063d\n", i }' >"$root/big"
+		echo "$(date -u +%Y-%m-%dT%H:%MZ) · Linux $(uname -r) · $(nproc) CPUs" \
+			"· load $(cut -d' ' -f1 /proc/loadavg) before · harness: bench/ptybench.c" \
+			"(forkpty, the master read in 64 KiB reads; median of 5 runs for the" \
+			"output, of $RUNS for the start-up)"
+		echo
+		: >"$RESULTS/tty.tsv"
+		"$pb" -n 5 -w 1 -- \
+			"step07 -t: cat 64 MiB" \
+			"$(q "$s07") -q --net none -t --rootfs $(q "$root") cat /big" \
+			"script -qc 'cat 64 MiB'" "script -qc 'cat $root/big' /dev/null" \
+			>>"$RESULTS/tty.tsv"
+		"$pb" -n "$RUNS" -w "$WARMUP" -- \
+			"step07 -t /bin/true" "$(q "$s07") -q --net none -t /bin/true" \
+			"step07 /bin/true" "$(q "$s07") -q --net none /bin/true" \
+			>>"$RESULTS/tty.tsv"
+		echo "| command | median | bytes read | MiB/s | failed runs |"
+		echo "|---|--:|--:|--:|--:|"
+		awk -F'\t' '{ printf "| `%s` | %.1f ms | %d | %s | %d |\n", $1, $2 / 1e6, $3,
+			($3 > 0 ? $4 : "—"), $5 }' "$RESULTS/tty.tsv"
+		echo
+		echo "| target (issue 16) | figures | ratio | goal | result |"
+		echo "|---|--:|--:|--:|---|"
+		tty_ratio "output: step07 -t / script" "step07 -t: cat 64 MiB" \
+			"script -qc 'cat 64 MiB'" 4 0.8 "≥"
+		tty_ratio "start-up: step07 -t / step07" "step07 -t /bin/true" \
+			"step07 /bin/true" 2 1.1 "≤"
+	} >"$RESULTS/tty.md"
+	cat "$RESULTS/tty.md"
+}
+
 # --------------------------------------------------------------- output ----
 
 # docs/bench-results.md, and the same between the markers of benchmarks.md.
 publish() {
 	local body=$WORK/body.md doc=$DOCS/benchmarks.md part
 	: >"$body"
-	for part in latency scale costs; do
+	for part in latency scale tty costs; do
 		[ -f "$RESULTS/$part.md" ] || continue
 		cat "$RESULTS/$part.md" >>"$body"
 		echo >>"$body"
@@ -850,6 +935,9 @@ fi
 SCALE_OK=1
 if [ "$DO_SCALE" = 1 ]; then
 	scale
+fi
+if [ "$DO_TTY" = 1 ]; then
+	tty_bench
 fi
 if [ "$DO_COSTS" = 1 ]; then
 	costs

@@ -44,7 +44,8 @@ $(FUZZ_STEP_BIN): fuzz/fuzz_step.c $(wildcard $(SRC)/$(FUZZ_STEP_DIR)/*.c $(SRC)
 $(FUZZ_SETNS_BIN): fuzz/fuzz_setns.c $(FUZZ_SETNS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -I$(SRC) -Dmain=set_ns_main \
-		-DSETNS_MAIN='"$(FUZZ_SETNS)"' -o $@ $<
+		-DSETNS_MAIN='"$(FUZZ_SETNS)"' -o $@ $< \
+		$(dir $(FUZZ_SETNS))state.c $(dir $(FUZZ_SETNS))err.c
 
 fuzz: fuzz-build
 	@mkdir -p build/fuzz/corpus-$(FUZZ_STEP) build/fuzz/corpus-set_ns

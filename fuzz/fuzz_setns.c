@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct ns pristine[NS_COUNT];
+	static struct ns pristine[ARRAY_SIZE(nstab)];
 	static int saved;
 	char *buf = malloc(size + 1);
 	char *argv[MAX_ARGS + 2];
@@ -44,7 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	struct ctx c = {.procfd = -1, .rootfd = -1};
 	optind = 0;
-	(void)parse_args(&c, argc, argv);
+	struct err e;
+	(void)parse_args(&c, argc, argv, &e);
 	free(buf);
 	return 0;
 }

@@ -46,10 +46,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* What main() starts from; optind = 0 makes glibc's getopt start
 	 * over, as for a new process. */
 	struct config cfg = {.net_fd = -1};
+	struct err e;
 	optind = 0;
-	(void)parse_args(argc, argv, &cfg);
+	(void)parse_args(argc, argv, &cfg, &e);
 	if (cfg.net_fd >= 0)
 		close(cfg.net_fd); /* --net container:PID opened it */
+	free(cfg.env_args);	   /* -e's list, and what env_build() made */
+	env_free(cfg.env);
 	free(buf);
 	return 0;
 }

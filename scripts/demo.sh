@@ -53,8 +53,37 @@ done
 "$repo/scripts/doctor.sh" --quiet || die "the machine is not ready: see the doctor's advice above"
 
 # ------------------------------------------------------------ cleanup ---
-tmp=$(mktemp -d /tmp/nsw-demo-XXXXXX) || die "mktemp failed"
-chmod 755 "$tmp" # the rootless part runs a copy of step07 from here as nobody
+# The rootless part runs a copy of step07 and rootfs/ as nobody, from a
+# directory where nobody may execute. Hardened machines mount /tmp noexec:
+# try $TMPDIR, /tmp, /var/tmp and /dev/shm, and keep the first where a copy
+# of step07 really runs as uid 65534.
+tmp='' tried='' rootless_skip='' tmp_note=''
+for base in ${TMPDIR:+"$TMPDIR"} /tmp /var/tmp /dev/shm; do
+	d=$(mktemp -d "$base/nsw-demo-XXXXXX" 2>/dev/null) || {
+		tried="$tried $base"
+		continue
+	}
+	chmod 755 "$d"
+	if cp "$steps/step07" "$d/" && setpriv --reuid 65534 --regid 65534 \
+		--clear-groups "$d/step07" --help >/dev/null 2>&1; then
+		tmp=$d
+		break
+	fi
+	rm -rf "$d"
+	tried="$tried $base"
+done
+if [ -z "$tmp" ]; then
+	rootless_skip="uid 65534 may execute in none of:$tried (noexec mounts, or closed to it)"
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/nsw-demo-XXXXXX") || die "mktemp failed"
+elif [ -n "$tried" ]; then
+	tmp_note="(temporary files in $tmp: uid 65534 may not execute in$tried)"
+fi
+# AppArmor on Ubuntu >= 23.10 lets nobody make a user namespace but takes
+# its capabilities away (make doctor explains it).
+if [ -z "$rootless_skip" ] && ! (cd / && setpriv --reuid 65534 --regid 65534 \
+	--clear-groups unshare --user --map-root-user true) >/dev/null 2>&1; then
+	rootless_skip="uid 65534 cannot make a user namespace here (make doctor says why)"
+fi
 bgs=''      # runtimes started in the background (bg_start)
 detached='' # "container-PID:supervisor-PID" of step07 -d
 
@@ -189,6 +218,7 @@ cd "$steps" || exit 1
 if [ "$steps" != "$repo" ]; then
 	note "(binaries from STEPS_DIR=$steps)"
 fi
+[ -z "$tmp_note" ] || note "$tmp_note"
 printf '%sThe namespace workshop: a tour of the finished container (step07).%s\n' "$c_head" "$c_off"
 echo "Each part says what to notice, then runs the real command (after \$ )."
 
@@ -254,12 +284,16 @@ echo
 echo "Rootless: a user namespace needs no privilege. As nobody (uid 65534),"
 echo "from a world-readable copy of step07 and rootfs/, uid 0 inside is 65534"
 echo "outside (an unprivileged user may map only its own uid)."
-run "mkdir $tmp/rootfs && cp -a step07 $tmp/ && cp -a rootfs/. $tmp/rootfs/"
-run "cd $tmp"
-bg_start "setpriv --reuid 65534 --regid 65534 --clear-groups ./step07 --net none sh -c 'id; cat /proc/self/uid_map; read x'" '^ *0 +65534 +1( |$)'
-run "grep Uid /proc/$child/status"
-bg_stop
-run "cd -"
+if [ -n "$rootless_skip" ]; then
+	note "(skipped: $rootless_skip)"
+else
+	run "mkdir $tmp/rootfs && cp -a step07 $tmp/ && cp -a rootfs/. $tmp/rootfs/"
+	run "cd $tmp"
+	bg_start "setpriv --reuid 65534 --regid 65534 --clear-groups ./step07 --net none sh -c 'id; cat /proc/self/uid_map; read x'" '^ *0 +65534 +1( |$)'
+	run "grep Uid /proc/$child/status"
+	bg_stop
+	run "cd -"
+fi
 
 # ------------------------------------------------------------- set_ns ---
 part "6. set_ns: docker exec is setns(2)"

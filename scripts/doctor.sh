@@ -13,13 +13,20 @@
 # namespaces for an unprivileged user. A warning never changes the status.
 # It changes nothing on the machine, and it is fast: few forks (each one
 # is costly on a loaded workshop VM), no network.
+#
+# For tests, the machine can be described instead of looked at:
+#   DOCTOR_PROC_SYS=DIR   read the sysctls from DIR (a fake /proc/sys tree);
+#                         the live tries (unshare) are skipped then
+#   DOCTOR_KERNEL=X.Y     pretend to run on Linux X.Y
+#   SUDO_UID=UID          whose rootless runs to check the path for (sudo
+#                         sets it; default: the checkout's owner)
 set -u
 
 quiet=0
 case "${1-}" in
 -q | --quiet) quiet=1 ;;
 -h | --help)
-	sed -n '2,15s/^# \{0,1\}//p' "$0"
+	sed -n '2,23s/^# \{0,1\}//p' "$0"
 	exit 0
 	;;
 "") ;;
@@ -63,7 +70,10 @@ have() { command -v "$1" >/dev/null 2>&1; }
 # The sysctls looked at below, in one grep: "path:value" lines. (dash's
 # read(1) reads a byte at a time, and /proc/sys files answer a read at a
 # non-zero offset with EOF: it would see "9" of 96364.)
-sysctls=$(cd /proc/sys 2>/dev/null && grep -s -H . user/max_user_namespaces \
+procsys=${DOCTOR_PROC_SYS:-/proc/sys}
+live=1 # try unshare for real; not against a fake /proc/sys
+[ -n "${DOCTOR_PROC_SYS-}" ] && live=0
+sysctls=$(cd "$procsys" 2>/dev/null && grep -s -H . user/max_user_namespaces \
 	kernel/unprivileged_userns_clone kernel/apparmor_restrict_unprivileged_userns)
 # sysctl NAME: its value in $sv (empty when the file does not exist).
 sysctl() {
@@ -86,7 +96,7 @@ $pkgs
 EOF
 }
 
-krel=$(uname -r)
+krel=${DOCTOR_KERNEL:-$(uname -r)}
 if [ "$quiet" = 0 ]; then
 	PRETTY_NAME='an unknown distribution'
 	[ -r /etc/os-release ] && while IFS='=' read -r k v; do
@@ -152,7 +162,9 @@ done
 
 # Can we really make them? Inside an unprivileged container (docker run
 # without --privileged) or under a seccomp policy, clone(2) says EPERM.
-if [ "$uid" = 0 ] && have unshare; then
+if [ "$live" = 0 ]; then
+	report ok "create as root" "not tried: DOCTOR_PROC_SYS=$procsys describes another machine"
+elif [ "$uid" = 0 ] && have unshare; then
 	if err=$(unshare --user --pid --mount --uts --ipc --net --fork true 2>&1); then
 		report ok "create as root" "unshare --user --pid --mount --uts --ipc --net works"
 	else
@@ -176,16 +188,29 @@ if [ "$sv" = 0 ]; then
 elif [ -n "$sv" ]; then
 	report ok userns_clone "kernel.unprivileged_userns_clone=$sv (Debian): unprivileged users may make user namespaces"
 fi
-sysctl kernel/apparmor_restrict_unprivileged_userns # Ubuntu >= 23.10: 1
+# Ubuntu >= 23.10 (24.04 LTS included) sets it to 1: an unprivileged
+# process still gets its user namespace, but AppArmor moves it to a profile
+# without capabilities there, so the uid map, mounts and pivot_root fail.
+# Root (CAP_SYS_ADMIN) is not restricted.
+sysctl kernel/apparmor_restrict_unprivileged_userns
+restricted=0
 if [ "$sv" = 1 ]; then
-	report FAIL apparmor_userns "kernel.apparmor_restrict_unprivileged_userns=1: AppArmor refuses rootless user namespaces their capabilities" \
-		"sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0 (until reboot; a file in /etc/sysctl.d/ keeps it)"
+	restricted=1
+	aa_what="kernel.apparmor_restrict_unprivileged_userns=1 (Ubuntu >= 23.10): as root every step works; rootless runs (./step06 or ./step07 as a user, the demo's rootless part, the rootless tests) fail: AppArmor takes away the capabilities their user namespace gives"
+	aa_fix="sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0 (until reboot), or an AppArmor profile that allows userns for $repo/step0[6-8] (docs/06-userns.md)"
+	if [ "$uid" = 0 ]; then
+		report warn apparmor_userns "$aa_what" "$aa_fix"
+	else
+		report FAIL apparmor_userns "$aa_what" "$aa_fix"
+	fi
 elif [ -n "$sv" ]; then
 	report ok apparmor_userns "kernel.apparmor_restrict_unprivileged_userns=$sv"
 fi
 # The ground truth: an unprivileged user maps itself to root in a new user
 # namespace, as step06 does. Root tries as nobody, as the rootless tests do.
-if ! have unshare; then
+if [ "$live" = 0 ]; then
+	report ok rootless "not tried: DOCTOR_PROC_SYS=$procsys describes another machine"
+elif ! have unshare; then
 	report warn rootless "unshare is missing: cannot try a rootless user namespace" "sudo make deps (util-linux)"
 elif [ "$uid" != 0 ]; then
 	if err=$(unshare --user --map-root-user true 2>&1); then
@@ -200,7 +225,9 @@ elif err=$(cd / && setpriv --reuid 65534 --regid 65534 --clear-groups \
 	unshare --user --map-root-user true 2>&1); then
 	report ok rootless "uid 65534 can make a user namespace and be root in it (unshare -Ur)"
 else
-	report FAIL rootless "uid 65534 cannot map itself to root in a new user namespace: ${err:-refused}; rootless step06/step07 and their tests fail" \
+	# Root itself is not affected: every step runs; the rootless parts
+	# of the demo and of the tests are.
+	report warn rootless "uid 65534 cannot map itself to root in a new user namespace: ${err:-refused}; as root every step works, but rootless step06/step07, the demo's rootless part and the rootless tests fail" \
 		"see the sysctl lines above; else look for AppArmor/SELinux denials in dmesg"
 fi
 
@@ -215,6 +242,99 @@ if have findmnt; then
 	esac
 else
 	report warn "propagation /" "findmnt is missing" "sudo make deps (util-linux)"
+fi
+
+# ------------------------------------------------------------ path ---
+# The container's root is rootfs/ of this checkout. Steps 01-05 run as root
+# with CAP_DAC_OVERRIDE: any path works. From step06 on the child lives in a
+# new user namespace, where host root keeps uid 0 but has no capability over
+# a file whose owner the namespace does not map (user_namespaces(7)): a home
+# directory, 0700 (Debian) or 0750 (Ubuntu) and owned by its user, is closed
+# to it. So the runtime takes rootfs/ with open_tree(2) before clone (Linux
+# >= 5.2); before 5.2 every directory above rootfs/ must let it through.
+# Rootless, the caller's own uid is mapped: it reaches what it reaches
+# outside, and no more.
+rootfs_path=$repo/rootfs
+# One stat for every directory from / down to rootfs/ (one per line, so
+# that a blank in a name is kept).
+chain=$rootfs_path d=$rootfs_path
+while [ "$d" != / ] && [ -n "$d" ]; do
+	d=${d%/*}
+	[ -z "$d" ] && d=/
+	chain="$d
+$chain"
+done
+old_ifs=$IFS
+IFS='
+'
+# shellcheck disable=SC2086 # one path per line
+stats=$(stat -L -c '%u %g %a %n' $chain 2>/dev/null)
+IFS=$old_ifs
+
+# blocked UID "GIDS": can UID, in groups GIDS, not search some directory of
+# the chain? The first such one in $bad, as "DIR (owner O, mode M)".
+blocked() {
+	bad=''
+	while read -r o g m n; do
+		[ -n "$n" ] || continue
+		if [ "$1" = "$o" ]; then
+			bit=64 # u+x
+		else
+			case " $2 " in *" $g "*) bit=8 ;; *) bit=1 ;; esac
+		fi
+		if [ $((0$m & bit)) = 0 ]; then
+			bad="$n (owner $o, mode $m)"
+			return 0
+		fi
+	done <<EOF
+$stats
+EOF
+	return 1
+}
+
+if [ "$kver" -ge 5002 ]; then
+	if blocked 0 0; then
+		report ok "path as root" "$bad is closed to root inside a user namespace; steps 06-08 take rootfs/ before they enter theirs (open_tree, Linux >= 5.2)"
+	else
+		report ok "path as root" "$rootfs_path: reachable in every step"
+	fi
+elif blocked 0 0; then
+	if [ "$uid" = 0 ]; then level=FAIL; else level=warn; fi
+	report "$level" "path as root" "$bad: root inside the user namespace of steps 06-08 cannot search it, and Linux < 5.2 has no open_tree to take rootfs/ before" \
+		"move the checkout out of the home directory (sudo mv $repo /opt/), or chmod o+x each directory above rootfs/"
+else
+	report ok "path as root" "$rootfs_path: reachable in every step"
+fi
+
+# Whose rootless runs: ours, or the user behind sudo, or the checkout's owner.
+ruser=$uid
+if [ "$uid" = 0 ]; then
+	ruser=${SUDO_UID-}
+	if [ -z "$ruser" ] || [ "$ruser" = 0 ]; then
+		ruser=$(stat -c %u "$repo" 2>/dev/null)
+	fi
+fi
+if [ -n "$ruser" ] && [ "$ruser" != 0 ]; then
+	rgroups=$(id -G "$ruser" 2>/dev/null)
+	if blocked "$ruser" "$rgroups"; then
+		report warn "path rootless" "$bad: uid $ruser cannot search it, so ./step06 and ./step07 run as uid $ruser cannot reach rootfs/" \
+			"run rootless from a checkout of your own (git clone into your home), or let uid $ruser search it (chmod o+x)"
+	else
+		report ok "path rootless" "uid $ruser reaches $rootfs_path: ./step06 and ./step07 work as that user"
+	fi
+fi
+
+# A checkout on a noexec mount (a hardened /tmp, some home directories):
+# nothing in it runs, neither the steps nor busybox inside the container.
+if have findmnt; then
+	mnt=$(findmnt -no TARGET,OPTIONS -T "$repo" 2>/dev/null)
+	mopts=${mnt##* }
+	mnt=${mnt%% *}
+	case ",$mopts," in
+	*,noexec,*) report FAIL "path exec" "$repo is on $mnt, mounted noexec: neither the steps nor the container's busybox can run from it" \
+		"clone the repository onto another file system (your home, /opt), or sudo mount -o remount,exec $mnt" ;;
+	*) report ok "path exec" "programs may run from $repo (on ${mnt:-/})" ;;
+	esac
 fi
 
 # --------------------------------------------------------- cgroups ---
@@ -279,14 +399,22 @@ else
 fi
 # busybox (dynamic) and busybox-static both install /bin/busybox; only the
 # static one runs in a rootfs that has no libc. ldd when dpkg cannot tell.
+# Elsewhere (Fedora, Arch) it is /usr/sbin or /usr/bin; BUSYBOX= names one.
 pkg busybox-static
-if [ ! -x /bin/busybox ]; then
-	report FAIL busybox-static "/bin/busybox is missing: make rootfs has nothing to copy" "sudo make deps"
-elif [ -n "$pv" ] || LC_ALL=C ldd /bin/busybox 2>&1 | grep -q 'not a dynamic executable'; then
-	report ok busybox-static "/bin/busybox${pv:+ $pv} is static: it runs in a rootfs with no libc"
+bb=${BUSYBOX-}
+if [ -z "$bb" ]; then
+	for b in /bin/busybox /usr/bin/busybox /usr/sbin/busybox; do
+		[ -x "$b" ] && bb=$b && break
+	done
+fi
+if [ -z "$bb" ] || [ ! -x "$bb" ]; then
+	report FAIL busybox-static "${bb:-/bin/busybox} is missing: make rootfs has nothing to copy" \
+		"sudo make deps, or make rootfs BUSYBOX=/path/to/a/static/busybox"
+elif [ -n "$pv" ] || LC_ALL=C ldd "$bb" 2>&1 | grep -Eq 'not a dynamic executable|statically linked'; then
+	report ok busybox-static "$bb${pv:+ $pv} is static: it runs in a rootfs with no libc"
 else
-	report FAIL busybox-static "/bin/busybox is dynamic (Debian's busybox package): it cannot run in the rootfs" \
-		"sudo apt-get install busybox-static (it replaces busybox)"
+	report FAIL busybox-static "$bb is dynamic (Debian's busybox package): it cannot run in the rootfs" \
+		"sudo apt-get install busybox-static (it replaces busybox), or make rootfs BUSYBOX=/path/to/a/static/busybox"
 fi
 if have ip; then
 	report ok iproute2 "ip: the demo and the tests look at veth links with it"

@@ -1,17 +1,44 @@
 #!/bin/sh
-# Build a minimal root filesystem from Debian's busybox-static: one static
-# binary and a symlink per applet. Nothing is downloaded.
+# Build a minimal root filesystem from a static busybox: one static binary
+# and a symlink per applet. Nothing is downloaded.
 #   usage: scripts/mkrootfs.sh DIR
+#   BUSYBOX=/path/to/a/static/busybox   the binary to use (default: the first
+#       busybox on PATH, /bin, /usr/bin or /usr/sbin: Debian's busybox-static,
+#       Fedora's and Arch's busybox packages)
+#   make rootfs BUSYBOX=...   passes it on
 set -eu
 
 dir=${1:?usage: mkrootfs.sh DIR}
-busybox=/bin/busybox
 
-# busybox (the dynamic package) and busybox-static both install /bin/busybox;
-# only the static one runs inside a rootfs that has no libc.
-if [ ! -x "$busybox" ] ||
-	! LC_ALL=C ldd "$busybox" 2>&1 | grep -q 'not a dynamic executable'; then
-	echo "rootfs: needs a static /bin/busybox: install the Debian package busybox-static (sudo make deps)" >&2
+busybox=${BUSYBOX-}
+if [ -z "$busybox" ]; then
+	for b in "$(command -v busybox 2>/dev/null || true)" /bin/busybox \
+		/usr/bin/busybox /usr/sbin/busybox; do
+		[ -n "$b" ] && [ -x "$b" ] && busybox=$b && break
+	done
+fi
+case $busybox in
+"") echo "rootfs: no busybox found: install busybox-static (sudo make deps), or make rootfs BUSYBOX=/path/to/a/static/busybox" >&2
+	exit 1 ;;
+/*) ;;
+*) busybox=$PWD/$busybox ;;
+esac
+
+# Only a static busybox runs inside a rootfs that has no libc (Debian's
+# busybox package is dynamic, busybox-static is not). ldd says so where it
+# exists; else file(1); with neither we trust the caller.
+static=unknown
+if command -v ldd >/dev/null 2>&1; then
+	if LC_ALL=C ldd "$busybox" 2>&1 | grep -Eq 'not a dynamic executable|statically linked'; then
+		static=yes
+	else
+		static=no
+	fi
+elif command -v file >/dev/null 2>&1; then
+	case $(file -L "$busybox") in *static*) static=yes ;; *) static=no ;; esac
+fi
+if [ ! -x "$busybox" ] || [ "$static" = no ]; then
+	echo "rootfs: $busybox is not a static executable: install busybox-static (sudo make deps), or make rootfs BUSYBOX=/path/to/a/static/busybox" >&2
 	exit 1
 fi
 
@@ -24,6 +51,7 @@ mkdir -p bin sbin usr/bin usr/sbin etc proc sys dev tmp root run var
 chmod 1777 tmp
 chmod 0700 root
 cp "$busybox" bin/busybox
+chmod 0755 bin/busybox
 
 # One relative link per applet, where busybox itself would install it
 # ("bin/ls", "sbin/ip", "usr/bin/env"), so the tree can be moved or copied.

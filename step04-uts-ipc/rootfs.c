@@ -41,6 +41,14 @@ int resolve_rootfs(const char *arg, char out[PATH_MAX], struct err *e)
 		e->hint = "make one with: make rootfs";
 		return -1;
 	}
+	/* The host's own root: the container would pivot onto the host and
+	 * mount its /proc, /dev and /tmp over the host's, in its namespace. */
+	if (strcmp(out, "/") == 0) {
+		fail_errno(e, 0, "--rootfs", arg);
+		e->hint = "the host's root is no container's root filesystem "
+			  "(make one with: make rootfs)";
+		return -1;
+	}
 	if (!S_ISDIR(st.st_mode)) {
 		fail_errno(e, 0, "rootfs", arg);
 		e->hint = "not a directory";
@@ -125,15 +133,19 @@ static const struct mount_entry {
     {"proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL},
     {"sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
      NULL},
-    {"tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"},
+    /* A tmpfs keeps its files in memory, and without size= may take half
+     * of the host's RAM (tmpfs(5)): /tmp is bounded like Docker's
+     * /dev/shm. */
+    {"tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m"},
     /* /dev is a small tmpfs of our own, not the host's /dev. */
     {"tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
      "mode=755,size=65536k"},
     /* newinstance: ptys of our own, not the host's (devpts.rst). */
     {"devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
      "newinstance,ptmxmode=0666,mode=0620"},
+    /* 64m: Docker's default --shm-size. */
     {"tmpfs", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-     "mode=1777"},
+     "mode=1777,size=64m"},
     /* step04 { an entry that mounts an "mqueue" filesystem on dev/mqueue
      * (MS_NOSUID | MS_NODEV | MS_NOEXEC), for POSIX message queues */
     /* An mqueue mount shows the queues of the IPC namespace of the process

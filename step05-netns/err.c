@@ -25,7 +25,7 @@ void msg(const char *fmt, ...)
 	va_end(ap);
 	len = strlen(line);
 	if (m < 0 || (size_t)n + (size_t)m >= sizeof(line) - 1)
-		memcpy(line + len - 3, "...", 3);
+		line[len - 3] = line[len - 2] = line[len - 1] = '.';
 	for (char *c = line + n; *c; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			*c = '?';

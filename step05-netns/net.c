@@ -32,6 +32,7 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <linux/netlink.h>
@@ -51,8 +52,15 @@
 #define POOL_SLOTS (1u << (30 - 16))
 #define POOL_LAST  (POOL_BASE + 4 * POOL_SLOTS - 1)
 
-#define LOCK_DIR  "/run/nsworkshop"
-#define LOCK_FILE LOCK_DIR "/net.lock"
+#define LOCK_DIR     "/run/nsworkshop"
+#define LOCK_FILE    LOCK_DIR "/net.lock"
+#define LOCK_WAIT_MS 5000 /* a start holds the lock for milliseconds */
+
+/* PF_KTHREAD, include/linux/sched.h: the flags of a kernel thread. */
+#define PF_KTHREAD 0x00200000
+
+/* The hint of the last failure, when it carries numbers. */
+static char hint[160];
 
 /* The unions give the buffers the alignment of struct nlmsghdr. */
 union nl_msg {
@@ -319,22 +327,33 @@ int net_link_up(int nl, const char *ifname)
 	/* } step05, skeleton: return set_errno(ENOSYS); */
 }
 
+static uint32_t prefix_mask(int prefix)
+{
+	return prefix <= 0 ? 0 : prefix >= 32 ? ~0u : ~0u << (32 - prefix);
+}
+
 /* IFA_LOCAL is the interface's own address; IFA_ADDRESS is the other end on
  * a point-to-point link and the same address otherwise. With the prefix,
  * the kernel derives the connected route (proto kernel, scope link) while
- * the link is up. */
+ * the link is up. IFA_BROADCAST is the subnet's last address, as `ip addr
+ * add A/P brd +` gives it: without it a broadcast (ARP of a /30's own
+ * broadcast, a ping of it) goes nowhere. A /31 or /32 has none. */
 int net_addr_add(int nl, const char *ifname, struct in_addr addr, int prefix)
 {
 	union nl_msg m;
 	struct ifaddrmsg *ifa;
+	uint32_t brd;
 	int idx;
 
 	/* step05 { EINVAL for a prefix outside 0..32; RTM_NEWADDR with
 	 * NLM_F_CREATE | NLM_F_EXCL, an ifaddrmsg (AF_INET, the prefix,
-	 * RT_SCOPE_UNIVERSE, IFNAME's index) and ADDR as both IFA_LOCAL and
-	 * IFA_ADDRESS; nl_request() it */
+	 * RT_SCOPE_UNIVERSE, IFNAME's index), ADDR as both IFA_LOCAL and
+	 * IFA_ADDRESS, and below /31 the subnet's last address as
+	 * IFA_BROADCAST; nl_request() it */
 	if (prefix < 0 || prefix > 32)
 		return set_errno(EINVAL);
+	brd = htonl(ntohl(addr.s_addr) | ~prefix_mask(prefix));
+
 	idx = ifindex(ifname);
 	if (idx == -1)
 		return -1;
@@ -345,7 +364,8 @@ int net_addr_add(int nl, const char *ifname, struct in_addr addr, int prefix)
 	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
 	ifa->ifa_index = idx;
 	if (!nl_attr_add(&m, IFA_LOCAL, &addr, sizeof(addr)) ||
-	    !nl_attr_add(&m, IFA_ADDRESS, &addr, sizeof(addr)))
+	    !nl_attr_add(&m, IFA_ADDRESS, &addr, sizeof(addr)) ||
+	    (prefix < 31 && !nl_attr_add(&m, IFA_BROADCAST, &brd, sizeof(brd))))
 		return -1;
 	return nl_request(nl, &m);
 	/* } step05, skeleton: return set_errno(ENOSYS); */
@@ -378,11 +398,6 @@ int net_route_default(int nl, struct in_addr gw)
 
 /* Called with each configured subnet as a range [first, last], host order. */
 typedef void range_fn(uint32_t first, uint32_t last, void *arg);
-
-static uint32_t prefix_mask(int prefix)
-{
-	return prefix <= 0 ? 0 : prefix >= 32 ? ~0u : ~0u << (32 - prefix);
-}
 
 struct visit {
 	range_fn *fn;
@@ -458,6 +473,60 @@ int net_addr_in_use(int nl, struct in_addr addr, int prefix, int *in_use)
 	return 0;
 }
 
+/* One RTM_NEWROUTE of the dump: note the first route, in any table, whose
+ * destination has a prefix (a default route, 0.0.0.0/0, covers every
+ * address and says nothing about who uses them) and overlaps the query. */
+struct route_query {
+	uint32_t first, last; /* the subnet asked about, host order */
+	struct net_route *r;  /* the first route found, prefix 0: none */
+};
+
+static void route_visit(const struct nlmsghdr *h, void *arg)
+{
+	const struct rtmsg *rt = NLMSG_DATA(h);
+	struct route_query *q = arg;
+	const struct rtattr *rta;
+	int len = RTM_PAYLOAD(h);
+	uint32_t dst = 0, table = rt->rtm_table, mask;
+
+	if (h->nlmsg_type != RTM_NEWROUTE ||
+	    h->nlmsg_len < NLMSG_LENGTH(sizeof(*rt)) ||
+	    rt->rtm_family != AF_INET || rt->rtm_dst_len == 0 || q->r->prefix)
+		return;
+	for (rta = RTM_RTA(rt); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		if (RTA_PAYLOAD(rta) != sizeof(uint32_t))
+			continue;
+		if (rta->rta_type == RTA_DST)
+			memcpy(&dst, RTA_DATA(rta), sizeof(dst));
+		else if (rta->rta_type == RTA_TABLE) /* tables above 255 */
+			memcpy(&table, RTA_DATA(rta), sizeof(table));
+	}
+	mask = prefix_mask(rt->rtm_dst_len);
+	dst = ntohl(dst) & mask;
+	if (dst <= q->last && (dst | ~mask) >= q->first) {
+		q->r->dst.s_addr = htonl(dst);
+		q->r->prefix = rt->rtm_dst_len;
+		q->r->table = table;
+	}
+}
+
+/* A dump of RTM_GETROUTE without a table returns the routes of every
+ * table (main, local, and those of policy routing), each message saying
+ * which. */
+int net_route_overlap(int nl, struct in_addr addr, int prefix,
+		      struct net_route *r)
+{
+	uint32_t a = ntohl(addr.s_addr), mask = prefix_mask(prefix);
+	struct route_query q = {a & mask, a | ~mask, r};
+	union nl_msg m;
+	struct rtmsg *rt;
+
+	memset(r, 0, sizeof(*r));
+	rt = nl_msg_init(&m, RTM_GETROUTE, NLM_F_DUMP, sizeof(*rt));
+	rt->rtm_family = AF_INET;
+	return nl_talk(nl, &m, route_visit, &q);
+}
+
 /* One bit per /30 of the pool: 2 KiB for 16384 subnets. */
 struct pool {
 	uint8_t taken[POOL_SLOTS / 8];
@@ -499,30 +568,65 @@ int net_pick_subnet(int nl, struct in_addr *host, struct in_addr *container,
 	return set_errno(ENOSPC);
 }
 
+/* The PID that holds the flock(2) lock on FD, from /proc/locks (proc(5)):
+ * "1: FLOCK  ADVISORY  WRITE PID MAJ:MIN:INODE 0 EOF"; a process waiting
+ * for it has "->" before FLOCK. 0 if none is found. */
+static pid_t lock_holder(int fd)
+{
+	char line[256], kind[16];
+	unsigned maj, min;
+	unsigned long ino;
+	struct stat st;
+	pid_t holder = 0;
+	int pid;
+	FILE *f;
+
+	if (fstat(fd, &st) == -1 || !(f = fopen("/proc/locks", "re")))
+		return 0;
+	while (!holder && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*d: %15s %*s %*s %d %x:%x:%lu", kind, &pid,
+			   &maj, &min, &ino) == 5 &&
+		    strcmp(kind, "FLOCK") == 0 && maj == major(st.st_dev) &&
+		    min == minor(st.st_dev) && ino == st.st_ino)
+			holder = (pid_t)pid;
+	fclose(f);
+	return holder;
+}
+
 /* flock(2) locks belong to the open file description: closing the fd, or
  * the death of the process, releases the lock, so a crashed runtime never
- * leaves it held. A copy of the fd inherited by fork/clone holds it too. */
-int net_lock(void)
+ * leaves it held. A copy of the fd inherited by fork/clone holds it too.
+ * A start holds it for milliseconds: one held for seconds is a process
+ * stuck with it (stopped, say), so we give up after LOCK_WAIT_MS and say
+ * who holds it, rather than hang behind it. */
+int net_lock(pid_t *holder)
 {
-	int fd, saved;
+	int fd, saved, waited = 0, nap = 1;
 
+	*holder = 0;
 	/* chmod: mkdir's mode is filtered by the umask. */
-	if (mkdir(LOCK_DIR, 0755) == 0) {
-		if (chmod(LOCK_DIR, 0755) == -1)
+	if (mkdir(LOCK_DIR, 0700) == 0) {
+		if (chmod(LOCK_DIR, 0700) == -1)
 			return -1;
 	} else if (errno != EEXIST) {
 		return -1;
 	}
-	fd = open(LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	fd = open(LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd == -1)
 		return -1;
-	while (flock(fd, LOCK_EX) == -1) {
-		if (errno != EINTR) {
-			saved = errno;
-			close(fd);
-			errno = saved;
-			return -1;
+	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK && waited < LOCK_WAIT_MS) {
+			usleep((useconds_t)nap * 1000);
+			waited += nap;
+			nap = nap < 32 ? nap * 2 : 32;
+			continue;
 		}
+		saved = errno == EWOULDBLOCK ? ETIMEDOUT : errno;
+		if (saved == ETIMEDOUT)
+			*holder = lock_holder(fd);
+		close(fd);
+		errno = saved;
+		return -1;
 	}
 	return fd;
 }
@@ -556,6 +660,30 @@ int net_parse_cidr(const char *s, struct in_addr *addr, int *prefix)
 	return 0;
 }
 
+int net_parse_ip(const char *arg, struct in_addr *addr, int *prefix,
+		 struct err *e)
+{
+	uint32_t a;
+
+	if (net_parse_cidr(arg, addr, prefix) == -1) {
+		fail_errno(e, 0, "--ip", arg);
+		e->hint = "not an IPv4 ADDR/PREFIX with a prefix of 1 to 30, "
+			  "nor the subnet's network or broadcast address";
+		return -1;
+	}
+	/* The host routes the subnet to the veth: only the workshop's own
+	 * pool, never addresses that belong to someone (a public /30), nor
+	 * a quarter of IPv4 (128.0.0.2/2), multicast or class E. */
+	a = ntohl(addr->s_addr);
+	if (*prefix < 16 || (a & 0xffff0000u) != POOL_BASE) {
+		fail_errno(e, 0, "--ip", arg);
+		e->hint = "outside the workshop's pool: a /16 to /30 of "
+			  "10.201.0.0/16";
+		return -1;
+	}
+	return 0;
+}
+
 /* With --ip: the host end takes the first address of the subnet, or the
  * second when the container asked for the first. */
 static struct in_addr host_address(struct in_addr ip, int prefix)
@@ -576,6 +704,7 @@ static struct in_addr host_address(struct in_addr ip, int prefix)
 static int plan_addrs(int nl, struct in_addr ip, int prefix,
 		      struct net_addrs *a, struct err *e)
 {
+	struct net_route route;
 	int in_use, rc, tries = 0;
 
 	/* A dump that raced with a change of the addresses ends in EAGAIN
@@ -598,10 +727,40 @@ static int plan_addrs(int nl, struct in_addr ip, int prefix,
 		e->hint = "the subnet is in use on the host";
 		return -1;
 	}
+	if (net_route_overlap(nl, ip, prefix, &route) == -1)
+		return fail(e, "RTM_GETROUTE", inet_ntoa(ip));
+	if (route.prefix) {
+		fail_errno(e, EADDRINUSE, "--ip", inet_ntoa(ip));
+		/* allow-snprintf: a cut hint still names the route */
+		snprintf(hint, sizeof(hint),
+			 "overlaps the host's route %s/%d (table %u)",
+			 inet_ntoa(route.dst), route.prefix, route.table);
+		e->hint = hint;
+		return -1;
+	}
 	a->addr = ip;
 	a->prefix = prefix;
 	a->gw = host_address(ip, prefix);
 	return 0;
+}
+
+/* net_lock(), or E names who holds it. */
+static int take_lock(struct err *e)
+{
+	pid_t holder;
+	int fd = net_lock(&holder);
+
+	if (fd == -1) {
+		fail(e, "lock", LOCK_FILE);
+		if (holder > 0) {
+			/* allow-snprintf: a cut hint still names the PID */
+			snprintf(hint, sizeof(hint),
+				 "held by PID %d for %d s: is it stuck?",
+				 (int)holder, LOCK_WAIT_MS / 1000);
+			e->hint = hint;
+		}
+	}
+	return fd;
 }
 
 int net_setup_host(pid_t child, struct in_addr ip, int prefix,
@@ -610,15 +769,15 @@ int net_setup_host(pid_t child, struct in_addr ip, int prefix,
 	int lock, nl = -1, rc = -1;
 	char name[IF_NAMESIZE];
 
-	/* step05 { net_lock(); nl_open(); plan_addrs() into A; name the host
+	/* step05 { take_lock(); nl_open(); plan_addrs() into A; name the host
 	 * end "nsw<child>"; net_veth_create() it with "eth0" in CHILD's
 	 * namespace; net_addr_add() A's gateway to the host end and
 	 * net_link_up() it. Fill E with the call that failed; close nl, then
 	 * the lock, on every path (one out: label)
 	 * (trace() each call, as -v shows) */
-	lock = net_lock();
+	lock = take_lock(e);
 	if (lock == -1)
-		return fail(e, "lock", LOCK_FILE);
+		return -1;
 	nl = nl_open();
 	if (nl == -1) {
 		fail(e, "socket", "NETLINK_ROUTE");
@@ -721,10 +880,35 @@ int net_parse_mode(const char *arg, enum net_mode *mode, long *pid,
 	/* } step05, skeleton: return 0; */
 }
 
+/* Is PID a kernel thread (PF_KTHREAD in field 9 of /proc/PID/stat)? Its
+ * network namespace is the host's, whichever we are in. */
+static int kernel_thread(long pid)
+{
+	char path[32], buf[512], *p;
+	unsigned long flags = 0;
+	ssize_t n;
+	int fd;
+
+	/* allow-snprintf: "/proc/", a long and "/stat" fit */
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	/* after the command's name, which may hold ')': state, ppid, pgrp,
+	 * session, tty, tpgid, then flags */
+	p = strrchr(buf, ')');
+	if (p)
+		sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags);
+	return (flags & PF_KTHREAD) != 0;
+}
+
 int net_open_ns(long pid, int *fd, unsigned long *ino, struct err *e)
 {
-	char path[64];
-	struct stat st;
+	char path[64], what[32];
+	struct stat st, ours;
 
 	/* allow-snprintf: fits */
 	snprintf(path, sizeof(path), "/proc/%ld/ns/net", pid);
@@ -732,5 +916,22 @@ int net_open_ns(long pid, int *fd, unsigned long *ino, struct err *e)
 	if (*fd == -1 || fstat(*fd, &st) == -1)
 		return fail(e, "open", path);
 	*ino = (unsigned long)st.st_ino;
-	return 0;
+	/* A kernel thread, ourselves, any process in our own network
+	 * namespace: joining it is --net host by another name, and should
+	 * say so. */
+	if (!kernel_thread(pid) &&
+	    (stat("/proc/self/ns/net", &ours) == -1 ||
+	     ours.st_ino != st.st_ino || ours.st_dev != st.st_dev))
+		return 0;
+	close(*fd);
+	*fd = -1;
+	/* allow-snprintf: fits */
+	snprintf(what, sizeof(what), "container:%ld", pid);
+	fail_errno(e, 0, "--net", what);
+	e->hint = kernel_thread(pid)
+		      ? "a kernel thread, in the host's network namespace: "
+			"say --net host"
+		      : "that process is in our own network namespace: say "
+			"--net host";
+	return -1;
 }

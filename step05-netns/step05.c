@@ -188,12 +188,7 @@ static int set_option(struct config *cfg, int c, struct err *e)
 	case OPT_NET:
 		return net_parse_mode(optarg, &cfg->net, &cfg->net_pid, e);
 	case OPT_IP:
-		if (net_parse_cidr(optarg, &cfg->ip, &cfg->ip_prefix) == 0)
-			return 0;
-		fail_errno(e, 0, "--ip", optarg);
-		e->hint = "not an IPv4 ADDR/PREFIX with a prefix of 1 to 30, "
-			  "nor the subnet's network or broadcast address";
-		return -1;
+		return net_parse_ip(optarg, &cfg->ip, &cfg->ip_prefix, e);
 	}
 	return 0;
 }

@@ -86,6 +86,8 @@ struct config {
 	char uid_map[MAP_LINE_MAX]; /* "INSIDE OUTSIDE COUNT", as the kernel */
 	char gid_map[MAP_LINE_MAX]; /* reads /proc/PID/uid_map and gid_map */
 	int rootless; /* not root: map ourselves, deny setgroups */
+	struct host_paths
+	    hp; /* the rootfs, devices, /sys: taken for the child */
 };
 
 /*
@@ -197,12 +199,7 @@ static int set_option(struct config *cfg, int c, struct err *e)
 	case OPT_NET:
 		return net_parse_mode(optarg, &cfg->net, &cfg->net_pid, e);
 	case OPT_IP:
-		if (net_parse_cidr(optarg, &cfg->ip, &cfg->ip_prefix) == 0)
-			return 0;
-		fail_errno(e, 0, "--ip", optarg);
-		e->hint = "not an IPv4 ADDR/PREFIX with a prefix of 1 to 30, "
-			  "nor the subnet's network or broadcast address";
-		return -1;
+		return net_parse_ip(optarg, &cfg->ip, &cfg->ip_prefix, e);
 	case OPT_UID_MAP:
 		return parse_map("--uid-map", optarg, cfg->uid_map, e);
 	case OPT_GID_MAP:
@@ -345,13 +342,14 @@ static int rearm_deathsig(const struct config *cfg, struct err *e)
  */
 static int setup_rootfs(const struct config *cfg, struct err *e)
 {
-	if (enter_rootfs(cfg->rootfs, e) == -1)
+	if (enter_rootfs(cfg->rootfs, &cfg->hp, e) == -1)
 		return -1;
 	/* Now that we stand in the rootfs, become root of the namespace:
 	 * what we mount from here on is owned by a mapped id. */
 	if (become_root(cfg->rootless, e) == -1 || rearm_deathsig(cfg, e) == -1)
 		return -1;
-	if (mount_filesystems(e) == -1 || make_devices(e) == -1)
+	if (mount_filesystems(&cfg->hp, e) == -1 ||
+	    make_devices(&cfg->hp, e) == -1)
 		return -1;
 	return pivot_into(e);
 }
@@ -469,7 +467,7 @@ static int net_join(const struct config *cfg, struct err *e)
 
 int main(int argc, char **argv)
 {
-	struct config cfg = {.net_fd = -1};
+	struct config cfg = {.net_fd = -1, .hp = HOST_PATHS_NONE};
 	struct go_msg go = {0};
 	struct err e;
 	pid_t pid;
@@ -480,7 +478,16 @@ int main(int argc, char **argv)
 		report(&e);
 	if (rc != 0)
 		return rc > 0 ? 0 : EXIT_RUNTIME;
-	pid = net_join(&cfg, &e) == -1 ? -1 : start_child(&cfg, &go_fd, &e);
+	/* What the child cannot reach from its user namespace is taken now,
+	 * with our privileges (rootfs.c); the child has its copies after. */
+	pid = net_join(&cfg, &e) == -1 ||
+		      take_host_paths(cfg.rootfs,
+				      cfg.net == NET_HOST ||
+					  cfg.net == NET_CONTAINER,
+				      &cfg.hp, &e) == -1
+		  ? -1
+		  : start_child(&cfg, &go_fd, &e);
+	release_host_paths(&cfg.hp);
 	if (pid == -1) {
 		report(&e);
 		return EXIT_RUNTIME;

@@ -6,7 +6,11 @@
 #ifndef SYSCALLS_H
 #define SYSCALLS_H
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
+#include <stdint.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -19,11 +23,77 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
+#ifndef AT_RECURSIVE /* linux/fcntl.h, Linux 5.2 */
+#define AT_RECURSIVE 0x8000
+#endif
+#ifndef MOUNT_ATTR_RDONLY /* linux/mount.h, Linux 5.12; glibc 2.36 has it */
+#define MOUNT_ATTR_RDONLY 0x00000001
+#define MOUNT_ATTR_NOSUID 0x00000002
+#define MOUNT_ATTR_NODEV  0x00000004
+#define MOUNT_ATTR_NOEXEC 0x00000008
+struct mount_attr {
+	uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+#endif
+
+/* mount_setattr(2), Linux 5.12 (glibc 2.36 wraps it): set ATTR on the mount
+ * at PATH and, with AT_RECURSIVE, on every mount below it, in one call.
+ * ENOSYS on an older kernel. */
+static inline int sys_mount_setattr(int dirfd, const char *path, unsigned flags,
+				    struct mount_attr *attr)
+{
+#ifdef SYS_mount_setattr
+	return (int)syscall(SYS_mount_setattr, dirfd, path, flags, attr,
+			    sizeof(*attr));
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
 /* pivot_root(2), which glibc 2.36 does not wrap: make NEW_ROOT the root of
  * this mount namespace and move the old root to PUT_OLD. */
 static inline int sys_pivot_root(const char *new_root, const char *put_old)
 {
 	return (int)syscall(SYS_pivot_root, new_root, put_old);
+}
+
+/* The new mount API, Linux 5.2 (step06): a mount held by a descriptor,
+ * copied while we may, attached where we want later. */
+#ifndef OPEN_TREE_CLONE /* linux/mount.h, Linux 5.2 */
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef OPEN_TREE_CLOEXEC /* linux/mount.h */
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH /* linux/mount.h */
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+
+/* open_tree(2): with OPEN_TREE_CLONE, a detached copy of the mount at
+ * DFD/PATH (with AT_RECURSIVE, of every mount below it too), in no mount
+ * namespace yet, held by the descriptor it returns. */
+static inline int sys_open_tree(int dfd, const char *path, unsigned flags)
+{
+#ifdef SYS_open_tree
+	return (int)syscall(SYS_open_tree, dfd, path, flags);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/* move_mount(2): attach the mount FROM (a descriptor, with
+ * MOVE_MOUNT_F_EMPTY_PATH) at TO_DFD/TO_PATH, in our mount namespace. */
+static inline int sys_move_mount(int from, int to_dfd, const char *to_path)
+{
+#ifdef SYS_move_mount
+	return (int)syscall(SYS_move_mount, from, "", to_dfd, to_path,
+			    MOVE_MOUNT_F_EMPTY_PATH);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
 }
 
 #endif

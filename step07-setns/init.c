@@ -26,6 +26,7 @@ const int forwarded_signals[] = {SIGINT,  SIGTERM, SIGHUP,   SIGQUIT,
 
 static volatile pid_t *relay_target;
 static unsigned relay_timeout;
+static volatile sig_atomic_t stop_armed; /* the timer runs: leave it */
 
 /* Runs in signal context: kill(2) and alarm(2) are async-signal-safe. */
 static void relay(int sig)
@@ -34,13 +35,16 @@ static void relay(int sig)
 	pid_t pid = *relay_target;
 
 	/* step07 { async-signal-safe calls only: if PID > 0, kill(2) it with
-	 * SIG, and for SIGTERM, SIGINT and SIGQUIT, when relay_timeout is set,
-	 * alarm(2) relay_timeout. Restore errno from SAVED */
+	 * SIG, and for the first SIGTERM, SIGINT or SIGQUIT, when
+	 * relay_timeout is set, alarm(2) relay_timeout: a later one must not
+	 * push the SIGKILL back (stop_armed). Restore errno from SAVED */
 	if (pid > 0) {
 		kill(pid, sig);
-		if (relay_timeout &&
-		    (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT))
+		if (relay_timeout && !stop_armed &&
+		    (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT)) {
+			stop_armed = 1;
 			alarm(relay_timeout);
+		}
 	}
 	errno = saved;
 	/* } step07 */

@@ -1,30 +1,54 @@
 /*
- * lifecycle.c — --name, --pidfile, --detach and the exec report (see
- * lifecycle.h).
+ * lifecycle.c — --name, --pidfile, --detach, the exec report and COMMAND's
+ * environment (see lifecycle.h).
  */
 #include "lifecycle.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "proc.h"
 #include "state.h"
+#include "syscalls.h"
 
-int detach(int *report_fd, int *status, struct err *e)
+/*
+ * A daemon keeps nothing of its caller (daemon(7)): a descriptor it holds
+ * keeps the caller's pipe open — `( step07 -d ... 7>&1 ) | cat` would
+ * wait for the container — and its working directory keeps a file system
+ * busy. Close every descriptor above 2 but FD and KEEP (-1: none).
+ */
+static int close_inherited(int fd, int keep)
+{
+	int lo = fd < keep ? fd : keep, hi = fd < keep ? keep : fd;
+
+	if (lo < 3) /* one of them is -1 (or 0-2): only HI to keep */
+		lo = hi;
+	if ((lo > 3 && sys_close_range(3, (unsigned)lo - 1, 0) == -1) ||
+	    (hi > lo + 1 &&
+	     sys_close_range((unsigned)lo + 1, (unsigned)hi - 1, 0) == -1) ||
+	    sys_close_range((unsigned)hi + 1, ~0U, 0) == -1)
+		return -1;
+	return 0;
+}
+
+int detach(int *report_fd, int *status, int keep, struct err *e)
 {
 	int fds[2], wstatus;
 	pid_t sup, container;
 
 	/* step07 { pipe2(2) O_CLOEXEC, then fork(2) the supervisor. In it:
-	 * close the read end, setsid(2), *REPORT_FD = the write end, return
-	 * 0. In the caller: close the write end and read(2) a pid_t; if one
-	 * came, print it and a newline on stdout, *STATUS = 0; if not (EOF:
-	 * the container never ran), waitpid(2) the supervisor, *STATUS = its
-	 * exit status, EXIT_RUNTIME if a signal ended it. Return 1. A failed
-	 * pipe2 or fork: fill E, -1 */
+	 * close the read end, setsid(2), *REPORT_FD = the write end,
+	 * close_inherited() but it and KEEP, return 0. In the caller: close
+	 * the write end and read(2) a pid_t; if one came, print it and a
+	 * newline on stdout, *STATUS = 0; if not (EOF: the container never
+	 * ran), waitpid(2) the supervisor, *STATUS = its exit status,
+	 * EXIT_RUNTIME if a signal ended it. Return 1. A failed pipe2 or
+	 * fork: fill E, -1 */
 	if (pipe2(fds, O_CLOEXEC) == -1)
 		return fail(e, "pipe2", "--detach");
 	sup = fork();
@@ -34,6 +58,8 @@ int detach(int *report_fd, int *status, struct err *e)
 		close(fds[0]);
 		setsid();
 		*report_fd = fds[1];
+		if (close_inherited(fds[1], keep) == -1)
+			return fail(e, "close_range", "3, ~0U");
 		return 0;
 	}
 	close(fds[1]);
@@ -49,20 +75,18 @@ int detach(int *report_fd, int *status, struct err *e)
 	/* } step07, skeleton: return 0; */
 }
 
-int claim(const char *name, char state[PATH_MAX], const char **pidfile,
-	  struct err *e)
+int claim(const char *name, struct state *s, const char *pidfile,
+	  struct pidfile *pf, bool detached, struct err *e)
 {
-	if (name && state_reserve(name, state, e) == -1) {
-		state[0] = '\0'; /* not ours to remove */
-		if (e->errnum == EEXIST)
-			e->hint = "a running container has this name";
+	if (name &&
+	    (state_open(s, true, e) == -1 || state_reserve(s, name, e) == -1))
 		return -1;
-	}
-	if (*pidfile && write_pidfile(*pidfile, 0, e) == -1) {
-		*pidfile = NULL; /* not ours to remove */
-		e->call = "--pidfile";
+	if (pidfile && pidfile_check(pf, pidfile, e) == -1)
 		return -1;
-	}
+	/* the pidfile's directory is held: a relative FILE stays the
+	 * caller's */
+	if (detached && chdir("/") == -1)
+		return fail(e, "chdir", "/");
 	return 0;
 }
 
@@ -109,17 +133,18 @@ static int report_pid(pid_t pid, int report_fd, struct err *e)
 	/* } step07, skeleton: close(report_fd); return 0; */
 }
 
-int container_started(const char *state, const char *pidfile, pid_t pid,
-		      char *const argv[], int report_fd, struct err *e)
+int container_started(struct state *s, struct pidfile *pf, pid_t pid,
+		      char *const argv[], char *const envp[], int report_fd,
+		      struct err *e)
 {
 	int rc = 0;
 
-	/* step07 { state_commit() the record when one is reserved (STATE
-	 * not "") and write_pidfile() with PIDFILE; a failure fills E, and
-	 * the container goes on */
-	if (state[0] && state_commit(state, pid, argv, e) == -1)
+	/* step07 { state_commit() the record when one is reserved (s->ino
+	 * set) and pidfile_write() PF; a failure fills E, and the container
+	 * goes on */
+	if (s->ino && state_commit(s, pid, argv, envp, e) == -1)
 		rc = -1;
-	if (pidfile && write_pidfile(pidfile, pid, e) == -1)
+	if (pidfile_write(pf, pid, e) == -1)
 		rc = -1;
 	/* } step07 */
 	if (report_fd >= 0 && report_pid(pid, report_fd, e) == -1)
@@ -127,16 +152,88 @@ int container_started(const char *state, const char *pidfile, pid_t pid,
 	return rc;
 }
 
-int release(const char *state, const char *pidfile, struct err *e)
+int release(struct state *s, struct pidfile *pf, struct err *e)
 {
-	int rc = 0;
+	struct err later;
+	int rc;
 
-	/* step07 { unlink(2) the record, STATE (when not ""), and PIDFILE;
-	 * ENOENT is no error, another failure fills E */
-	if (state[0] && unlink(state) == -1 && errno != ENOENT)
-		rc = fail(e, "unlink", state);
-	if (pidfile && unlink(pidfile) == -1 && errno != ENOENT && rc == 0)
-		rc = fail(e, "unlink", pidfile);
+	/* step07 { state_release() S and pidfile_release() PF: each removes
+	 * its file only if it is still the one we wrote. E: the first
+	 * failure */
+	rc = state_release(s, e);
+	if (pidfile_release(pf, rc == -1 ? &later : e) == -1)
+		rc = -1;
 	return rc;
 	/* } step07, skeleton: return 0; */
+}
+
+/* Set KEY=VALUE (ARG, or KEY and the caller's value) in ENV, of *N
+ * entries: a KEY already there is replaced. */
+static int env_set(char **env, size_t *n, const char *arg, struct err *e)
+{
+	const char *eq = strchr(arg, '='), *value = eq ? NULL : getenv(arg);
+	size_t klen = eq ? (size_t)(eq - arg) : strlen(arg);
+	char *kv = NULL;
+	size_t i = 0;
+
+	if (klen == 0) {
+		fail_errno(e, 0, "-e", arg);
+		e->hint = "KEY=VALUE or KEY, with a KEY";
+		return -1;
+	}
+	if (!eq && !value)
+		return 0; /* as docker run -e KEY: unset in the caller, unset */
+	if (eq ? !(kv = strdup(arg)) : asprintf(&kv, "%s=%s", arg, value) == -1)
+		return fail(e, "-e", arg);
+	while (i < *n && strncmp(env[i], kv, klen + 1) != 0)
+		i++;
+	if (i < *n)
+		free(env[i]);
+	env[i] = kv;
+	*n += i == *n;
+	return 0;
+}
+
+int env_build(const char *hostname, bool tty, char *const args[], size_t n,
+	      char ***env, struct err *e)
+{
+	size_t count = 0;
+	char **list;
+
+	/* step07 { docker run's environment, not the caller's (where
+	 * SUDO_*, tokens and the like live): PATH, HOSTNAME, HOME, TERM with
+	 * a terminal; then env_set() each of ARGS */
+	list = calloc(n + 5, sizeof(*list));
+	if (!list ||
+	    !(list[count++] = strdup("PATH=/usr/local/sbin:/usr/"
+				     "local/bin:/usr/sbin:/usr/bin:"
+				     "/sbin:/bin")) ||
+	    asprintf(&list[count++], "HOSTNAME=%s", hostname) == -1 ||
+	    !(list[count++] = strdup("HOME=/root")) ||
+	    (tty && !(list[count++] = strdup("TERM=xterm")))) {
+		fail(e, "calloc", "the environment");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (env_set(list, &count, args[i], e) == -1)
+			goto out;
+	*env = list;
+	return 0;
+out:
+	env_free(list);
+	return -1;
+	/* } step07, skeleton: *env = environ; return 0; */
+}
+
+void env_free(char **env)
+{
+	for (size_t i = 0; env && env[i]; i++)
+		free(env[i]);
+	free(env);
+}
+
+void env_scrub(char **env)
+{
+	for (; env && *env; env++)
+		memset(*env, 0, strlen(*env));
 }

@@ -22,11 +22,20 @@
  *     that stays bound to the process even if its PID is reused;
  *   - not dumpable while joining (CVE-2016-9962); only fds 0-2 reach COMMAND
  *     (CVE-2024-21626).
+ *   And what makes it `runc exec` rather than nsenter(1): a process that
+ *   enters the container proper (it joins the mount namespace, as -a and
+ *   --name do) gets what PID 1 has — its bounding set and capabilities, no
+ *   ambient ones, its groups, no_new_privs (harden.c), a session of its
+ *   own, the container's environment — and the runtime's signal relay.
+ *   Without that, one `set_ns` would undo the container's hardening for
+ *   everyone in it (a full bounding set can unmount the masks). The story's
+ *   form, and joins that leave the mount namespace alone (-n), stay the
+ *   minimal tool: the host's binary, in one of the container's namespaces.
  *   It adds to step07's runtime the way in: --name reads the state record
  *   that `step07 --name NAME` wrote (HACKING.md).
  *
  * Read: setns(2), nsenter(1), namespaces(7), pid_namespaces(7),
- * user_namespaces(7).
+ * user_namespaces(7), capabilities(7); runc's libcontainer setns_init.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,8 +58,11 @@
 #include <linux/nsfs.h>
 
 #include "err.h"
+#include "harden.h"
+#include "init.h"
 #include "state.h"
 #include "syscalls.h"
+#include "tty.h"
 
 #define PROG "set_ns"
 
@@ -63,7 +75,9 @@ enum {
 	EXIT_NOT_FOUND = 127,	/* COMMAND was not found */
 };
 
-enum { OPT_NAME = CHAR_MAX + 1 }; /* long-only options */
+enum { OPT_NAME = CHAR_MAX + 1, OPT_TTY }; /* long-only options */
+
+#define MAX_ENV 64 /* -e options */
 
 /* One row per namespace type drives everything, as in nsenter.c. The order
  * is nsenter's, which join_all() explains. */
@@ -99,11 +113,17 @@ struct ctx {
 	const char *name;   /* --name NAME */
 	pid_t pid;	    /* -t PID, or the record's pid */
 	bool all, quiet;
-	bool flags;	     /* a namespace option was given */
-	int procfd;	     /* /proc/PID, O_PATH: pins the process */
-	int rootfd;	     /* /proc/PID/root, entered after the mnt join */
-	char procpath[32];   /* "/proc/PID" */
+	bool flags;	   /* a namespace option was given */
+	bool tty;	   /* --tty: a pty of the container (docker exec -t) */
+	bool hardened;	   /* the mount namespace is joined: runc exec */
+	int procfd;	   /* /proc/PID, O_PATH: pins the process */
+	int rootfd;	   /* /proc/PID/root, entered after the mnt join */
+	char procpath[32]; /* "/proc/PID" */
 	char path[PATH_MAX]; /* the file being worked on, for messages */
+	char **env;	     /* COMMAND's environment when hardened */
+	char **record_env;   /* the record's env= (--name), or NULL */
+	const char *extra_env[MAX_ENV]; /* -e KEY=VAL or -e KEY */
+	int nextra;
 };
 
 static char *default_argv[] = {"/bin/sh", NULL};
@@ -127,9 +147,20 @@ static void usage(FILE *out)
 	    "  -u, --uts        UTS       -i, --ipc     IPC\n"
 	    "  -n, --net        network   -p, --pid     PID\n"
 	    "  -C, --cgroup     cgroup    -T, --time    time\n"
+	    "      --tty        a pseudo-terminal of the container for "
+	    "COMMAND\n"
+	    "  -e, --env KEY=VAL  add to COMMAND's environment (-e KEY: "
+	    "ours)\n"
 	    "  -v, --verbose    trace each setns on stderr\n"
 	    "  -q, --quiet      do not print the child's host PID\n"
 	    "  -h, --help       show this help and exit\n"
+	    "\n"
+	    "\n"
+	    "Joining the mount namespace (-a, --name, -m) is docker exec: "
+	    "COMMAND gets\nthe target's capabilities, bounding set, groups "
+	    "and no_new_privs, a session\nof its own and the container's "
+	    "environment. NSFILE, or namespaces without\n-m, only move the "
+	    "host's COMMAND into them, as nsenter(1) does.\n"
 	    "\n"
 	    "Exit status: COMMAND's own, 128+N if it died of signal N, 125 "
 	    "if " PROG
@@ -192,6 +223,9 @@ static int parse_form(struct ctx *c, int argc, char **argv, struct err *e)
 		return usage_error(e, "namespace options need -t or --name",
 				   NULL, HELP);
 	c->nsfile = argv[optind++];
+	/* the story's form with a `--` before COMMAND, as the other has */
+	if (optind < argc && strcmp(argv[optind], "--") == 0)
+		optind++;
 	return 0;
 }
 
@@ -209,8 +243,18 @@ static int set_option(struct ctx *c, int opt, char **argv, struct err *e)
 	case OPT_NAME:
 		c->name = optarg;
 		return 0;
+	case 'e':
+		if (c->nextra == MAX_ENV || optarg[0] == '=' || !optarg[0])
+			return usage_error(e, "-e", optarg,
+					   "KEY=VAL or KEY, at most 64 (" HELP
+					   ")");
+		c->extra_env[c->nextra++] = optarg;
+		return 0;
 	case 'a':
 		c->all = true;
+		return 0;
+	case OPT_TTY:
+		c->tty = true;
 		return 0;
 	case 'v':
 		verbose = 1;
@@ -247,6 +291,8 @@ static int parse_args(struct ctx *c, int argc, char **argv, struct err *e)
 	static const struct option longopts[] = {
 	    {"target", required_argument, NULL, 't'},
 	    {"name", required_argument, NULL, OPT_NAME},
+	    {"tty", no_argument, NULL, OPT_TTY},
+	    {"env", required_argument, NULL, 'e'},
 	    {"all", no_argument, NULL, 'a'},
 	    {"user", no_argument, NULL, 'U'},
 	    {"mnt", no_argument, NULL, 'm'},
@@ -266,7 +312,7 @@ static int parse_args(struct ctx *c, int argc, char **argv, struct err *e)
 	/* '+': stop at COMMAND, whose options are its own. ':' and opterr = 0:
 	 * we word the errors ourselves, prefixed with "set_ns: ". */
 	opterr = 0;
-	while (rc == 0 && (opt = getopt_long(argc, argv, "+:t:aUmuinpCTvqh",
+	while (rc == 0 && (opt = getopt_long(argc, argv, "+:t:e:aUmuinpCTvqh",
 					     longopts, NULL)) != -1)
 		rc = set_option(c, opt, argv, e);
 	return rc != 0 ? rc : parse_form(c, argc, argv, e);
@@ -303,34 +349,156 @@ static int no_container(struct ctx *c, const char *why, struct err *e)
 	return -1;
 }
 
-/* --name: find the container's PID 1 in its record (state.c). A record
- * whose process is gone, or whose PID now belongs to another process
- * (another start time), is stale: whoever finds it removes it. */
-static int resolve_name(struct ctx *c, struct err *e)
+/* NAME's record R says PID 1 is R->pid: open /proc/PID, and check that it
+ * is still that process (its start time), not a reuse of its PID. */
+static int open_recorded(struct ctx *c, const struct record *r, struct err *e)
 {
 	unsigned long long have = 0;
-	struct record r;
 
-	if (state_read(c->name, &r, e) == -1)
-		return e->errnum == ENOENT ? no_container(c, "no record", e)
-					   : -1;
-	if (r.pid == 0) { /* a reservation: runtime= lines only */
+	if (r->pid == 0) { /* a reservation: runtime= lines only */
 		fail_errno(e, 0, "container", c->name);
-		e->hint = "has no PID yet: it is starting (try again) or its "
-			  "runtime was killed";
+		e->hint = "has no PID yet: it is starting (try again)";
 		return -1;
 	}
-	c->pid = r.pid;
-	if (open_proc(c, e) == -1 && e->errnum != ENOENT)
-		return -1;
-	if (c->procfd >= 0 && proc_starttime(c->procfd, &have) == -1 &&
-	    errno != ENOENT && errno != ESRCH)
+	c->pid = r->pid;
+	if (open_proc(c, e) == -1) {
+		if (e->errnum != ENOENT)
+			return -1;
+	} else if (proc_starttime(c->procfd, &have) == -1 && errno != ENOENT &&
+		   errno != ESRCH) {
 		return fail(e, "read", "/proc/PID/stat");
-	if (c->procfd >= 0 && have == r.starttime)
+	}
+	if (c->procfd >= 0 && have == r->starttime)
 		return 0;
-	if (state_remove(c->name, e) == -1)
+	return no_container(c, "its PID 1 has exited; its runtime is ending",
+			    e);
+}
+
+/* --name: find the container's PID 1 in its record (state.c): read from
+ * a directory that is ours, never through a link, without blocking. A
+ * record whose runtime is gone is stale: whoever finds it removes it. */
+static int resolve_name(struct ctx *c, struct err *e)
+{
+	struct state s;
+	struct record r = {0};
+	int rc = -1;
+
+	if (state_open(&s, false, e) == -1)
+		return e->errnum == ENOENT ? no_container(c, "no record", e)
+					   : -1;
+	if (state_read(&s, c->name, &r, e) == -1) {
+		if (e->errnum == ENOENT)
+			no_container(c, "no record", e);
+	} else if (record_stale(&r)) {
+		if (state_remove_stale(&s, c->name, e) == 0)
+			no_container(c, "stale record removed", e);
+	} else {
+		rc = open_recorded(c, &r, e);
+		c->record_env = r.env; /* COMMAND's, for load_env() */
+		r.env = NULL;
+	}
+	record_free(&r);
+	close(s.dirfd);
+	return rc;
+}
+
+/* The whole of FD (at most 1 MiB), NUL-terminated, in a buffer of ours:
+ * *LEN bytes. */
+static char *read_all(int fd, size_t *len)
+{
+	size_t size = 0;
+	char *buf = NULL, *bigger;
+	ssize_t n = 1;
+
+	for (*len = 0; n != 0; *len += n > 0 ? (size_t)n : 0) {
+		if (*len == size) {
+			size = size ? 2 * size : 4096;
+			bigger =
+			    size <= (1 << 20) ? realloc(buf, size + 1) : NULL;
+			if (!bigger) {
+				free(buf);
+				errno = size <= (1 << 20) ? ENOMEM : E2BIG;
+				return NULL;
+			}
+			buf = bigger;
+		}
+		n = read(fd, buf + *len, size - *len);
+		if (n == -1 && errno != EINTR) {
+			free(buf);
+			return NULL;
+		}
+	}
+	buf[*len] = '\0';
+	return buf;
+}
+
+/* -e KEY=VAL replaces KEY or adds it; -e KEY takes our own value, if any. */
+static void add_env(char **env, size_t *n, const char *kv)
+{
+	size_t key = strcspn(kv, "=");
+	char *mine;
+
+	if (!kv[key]) {
+		mine = getenv(kv);
+		if (!mine || asprintf(&mine, "%s=%s", kv, mine) == -1)
+			return;
+		kv = mine;
+	}
+	for (size_t i = 0; i < *n; i++)
+		if (strncmp(env[i], kv, key + 1) == 0) {
+			env[i] = (char *)kv;
+			return;
+		}
+	env[(*n)++] = (char *)kv;
+}
+
+/* What PID 1 was started with: /proc/PID/environ, NUL-terminated strings,
+ * into *BUF (*LEN bytes). */
+static int pid1_environ(const struct ctx *c, char **buf, size_t *len,
+			struct err *e)
+{
+	int fd = openat(c->procfd, "environ", O_RDONLY | O_CLOEXEC);
+
+	*buf = fd == -1 ? NULL : read_all(fd, len);
+	if (!*buf)
+		fail(e, "read", "/proc/PID/environ");
+	if (fd >= 0)
+		close(fd);
+	return *buf ? 0 : -1;
+}
+
+/*
+ * COMMAND's environment, when it enters the container proper: the
+ * container's, as docker exec takes it from the container's configuration,
+ * and -e on top. With --name, the record's env= (state.c); with -t PID, what
+ * PID 1 was started with (with --init, PID 1 is the runtime's own code,
+ * whose environment the runtime scrubs). Not ours: a caller's PATH may name
+ * directories the container cannot search (execvp would then say EACCES,
+ * 126, for a command that is simply missing), and the caller's variables
+ * are not the container's.
+ */
+static int load_env(struct ctx *c, struct err *e)
+{
+	char **from = c->record_env, *buf = NULL;
+	size_t len = 0, count = 0, n = 0;
+
+	if (!from && pid1_environ(c, &buf, &len, e) == -1)
 		return -1;
-	return no_container(c, "stale record removed", e);
+	for (size_t i = 0; from ? from[i] != NULL : i < len; i++)
+		count += from ? 1 : buf[i] == '\0';
+	c->env = calloc(count + (size_t)c->nextra + 1, sizeof(char *));
+	if (!c->env)
+		return fail(e, "calloc", "the environment");
+	for (size_t i = 0; from && from[i]; i++)
+		c->env[n++] = from[i];
+	for (size_t i = 0; !from && i < len; i += strlen(buf + i) + 1)
+		if (strchr(buf + i, '='))
+			c->env[n++] = buf + i;
+	for (int i = 0; i < c->nextra; i++)
+		add_env(c->env, &n, c->extra_env[i]);
+	trace("environment of %s: %zu variables with -e's %d",
+	      from ? "the record" : "PID 1", n, c->nextra);
+	return 0;
 }
 
 /* Open ns/TYPE of the target unless it is the namespace we are in already:
@@ -380,19 +548,35 @@ static int open_target(struct ctx *c, struct err *e)
 		    openat(c->procfd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (c->rootfd == -1)
 			return open_failed(e, "/proc/PID/root");
+		c->hardened = true;
 	}
-	return 0;
+	return c->hardened ? load_env(c, e) : 0;
+}
+
+/* Open *FD, an O_PATH descriptor, for reading, through /proc/self/fd. */
+static int reopen(int *fd, struct err *e)
+{
+	char self[32];
+	int rfd;
+
+	/* allow-snprintf: "/proc/self/fd/" and an int fit */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", *fd);
+	rfd = open(self, O_RDONLY | O_CLOEXEC);
+	close(*fd);
+	*fd = rfd;
+	return rfd == -1 ? fail(e, "open", self) : 0;
 }
 
 /* The story's form: which namespace is behind NSFILE? Check that it lives on
  * nsfs before any ioctl, whose number could mean something else to the driver
- * of another file. NS_GET_NSTYPE (4.11) names the type. */
+ * of another file. NS_GET_NSTYPE (4.11) names the type. O_PATH opens the
+ * name, not the file: a FIFO does not block, no driver's open() runs. */
 static int open_nsfile(struct ctx *c, struct err *e)
 {
 	struct statfs sfs;
 	int fd, type;
 
-	fd = open(c->nsfile, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = open(c->nsfile, O_PATH | O_CLOEXEC);
 	if (fd == -1)
 		return open_failed(e, c->nsfile);
 	/* step07 { before any ioctl: fstatfs(2) FD; if that fails or its
@@ -405,6 +589,9 @@ static int open_nsfile(struct ctx *c, struct err *e)
 		return -1;
 	}
 	/* } step07 */
+	/* ioctl(2) and setns(2) want the file open: it is an nsfs file */
+	if (reopen(&fd, e) == -1)
+		return -1;
 	type = ioctl(fd, NS_GET_NSTYPE);
 	for (size_t i = 0; type != -1 && i < ARRAY_SIZE(nstab); i++) {
 		if (nstab[i].type == type) {
@@ -529,37 +716,23 @@ static int settle(const struct ctx *c, struct err *e)
 }
 
 /* The entry point of COMMAND, in this process or in the forked child. */
-static int exec_command(char **argv)
+static int exec_command(const struct ctx *c, char **argv)
 {
+	extern char **environ;
 	struct err e;
 
+	if (c->env)
+		environ = c->env; /* execvp(3) searches ITS PATH */
+	else /* ours, with -e KEY=VAL on top (-e KEY: ours already) */
+		for (int i = 0; i < c->nextra; i++)
+			if (strchr(c->extra_env[i], '='))
+				putenv((char *)c->extra_env[i]);
 	trace("execvp(%s)", argv[0]);
 	execvp(argv[0], argv);
 	fail(&e, "execvp", argv[0]);
 	report(&e);
 	return e.errnum == ENOENT || e.errnum == ENOTDIR ? EXIT_NOT_FOUND
 							 : EXIT_CANNOT_EXEC;
-}
-
-static volatile sig_atomic_t child_pid;
-
-static void forward(int sig)
-{
-	kill(child_pid, sig);
-}
-
-/* `kill PID-of-set_ns` reaches the command; ^C and ^\ from a terminal reach
- * it anyway (same process group), so we ignore those, as system(3) does. */
-static void handle_signals(pid_t pid)
-{
-	struct sigaction sa = {.sa_handler = forward, .sa_flags = SA_RESTART};
-
-	child_pid = pid;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGQUIT, SIG_IGN);
 }
 
 /* Wait for the child, following ^Z, and turn its status into ours. */
@@ -587,46 +760,139 @@ static int wait_child(pid_t pid, struct err *e)
  * setns(CLONE_NEWPID) changed only the namespace our children are born in
  * (/proc/self/ns/pid_for_children): a process never changes its own PID. So
  * fork, like nsenter's continue_as_child(); the child is the command, the
- * parent stays outside and waits. Signals stay blocked across the fork
- * until the parent's handlers know the child's PID.
+ * parent stays outside, waits and relays signals, as the runtime does
+ * (init.c): INT, TERM, HUP, QUIT, USR1, USR2 and WINCH reach COMMAND, so
+ * `kill -USR1` of set_ns no longer kills it and orphans COMMAND. Hardened,
+ * the child takes a session of its own, as PID 1 did (CVE-2017-5226): it
+ * has no controlling terminal, so TIOCSTI cannot type into the caller's.
+ * It still writes to the caller's terminal and reads its keys, if that is
+ * its stdio; only a terminal of its own (docker exec -t) separates more.
+ * Signals stay blocked across the fork until the relay knows the child.
  */
 static int fork_command(const struct ctx *c, char **argv, struct err *e)
 {
+	static volatile pid_t child;
 	sigset_t block, old;
-	pid_t pid;
 
 	/* step07 { a PID join only applies to our children: fork(2). First
-	 * SIGCHLD to SIG_DFL, and sigprocmask(2) block SIGTERM, SIGHUP,
-	 * SIGINT and SIGQUIT across the fork (it fails: fill E, with the hint
-	 * for ENOMEM). The child restores the mask and _exit(2)s with
-	 * exec_command(ARGV). The parent handle_signals() for it, restores
-	 * the mask, says "child PID on host: N" unless -q, and returns
-	 * wait_child() */
+	 * SIGCHLD to SIG_DFL, and sigprocmask(2) block forwarded_signals
+	 * (init.h) across the fork (it fails: fill E, with the hint for
+	 * ENOMEM). The child reset_signals(), setsid(2) when c->hardened,
+	 * and _exit(2)s with exec_command(C, ARGV). The parent
+	 * forward_signals() to it (no stop timeout); without c->hardened the
+	 * child shares our terminal's process group, so ignore SIGINT and
+	 * SIGQUIT, which it gets anyway; restore the mask, say "child PID on
+	 * host: N" unless -q, and return wait_child() */
 	signal(SIGCHLD, SIG_DFL); /* inherited SIG_IGN: waitpid gets ECHILD */
 	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGQUIT);
+	for (int i = 0; forwarded_signals[i]; i++)
+		sigaddset(&block, forwarded_signals[i]);
 	sigprocmask(SIG_BLOCK, &block, &old);
-	pid = fork();
-	if (pid == -1) {
+	child = fork();
+	if (child == -1) {
 		fail(e, "fork", "COMMAND");
 		if (e->errnum == ENOMEM)
 			e->hint = "the PID namespace's init has exited";
 		return -1;
 	}
-	if (pid == 0) {
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		_exit(exec_command(argv));
+	if (child == 0) {
+		reset_signals();
+		if (c->hardened)
+			setsid(); /* a child is no group leader: cannot fail */
+		_exit(exec_command(c, argv));
 	}
-	handle_signals(pid);
+	if (forward_signals(&child, 0, e) == -1)
+		return -1;
+	if (!c->hardened) {
+		signal(SIGINT, SIG_IGN);
+		signal(SIGQUIT, SIG_IGN);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (!c->quiet)
+		/* allow-print: the line every runtime prints */
+		msg("child PID on host: %d", (int)child);
+	return wait_child(child, e);
+	/* } step07, skeleton: return exec_command(c, argv); */
+}
+
+/* runc exec: what PID 1 may do, read through the descriptor that pins it
+ * once we are in the user namespace (the groups are then numbered as
+ * inside), becomes what we may do. */
+static int take_hardening(const struct ctx *c, struct err *e)
+{
+	struct privileges p;
+
+	if (!c->hardened)
+		return 0;
+	if (privileges_of(c->procfd, &p, e) == -1)
+		return -1;
+	return adopt_privileges(&p, e);
+}
+
+/* The child of tty_command(): a session of its own, whose controlling
+ * terminal is the container's pty, then COMMAND. */
+static int tty_exec(const struct ctx *c, int peer, char **argv)
+{
+	struct err e;
+	int rc = setsid() == -1 ? fail(&e, "setsid", "COMMAND")
+				: tty_attach(peer, &e);
+
+	if (rc == -1) {
+		report(&e);
+		return EXIT_RUNTIME;
+	}
+	return exec_command(c, argv);
+}
+
+/*
+ * --tty, docker exec -t: a pty opened in the mount namespace we joined, so
+ * one of the container's (/dev/pts/N of its devpts). Our child runs COMMAND
+ * on it; we relay it to our terminal (tty.c), so nothing of the container
+ * holds ours (TIOCSTI, CVE-2017-5226).
+ */
+static int tty_command(const struct ctx *c, char **argv, struct err *e)
+{
+	/* step07 { tty_open() the pty; as fork_command() does, block
+	 * forwarded_signals across a fork(2). The child reset_signals(),
+	 * closes the master and _exit(2)s with tty_exec(). The parent closes
+	 * the peer, forward_signals() to the child, restores the mask, says
+	 * "child PID on host: N" unless -q, and tty_relay()s the master until
+	 * the child ends: its status (a failed relay: SIGKILL the child, reap
+	 * it, -1) */
+	static volatile pid_t pid;
+	sigset_t block, old;
+	int master = -1, peer = -1, status, rc;
+
+	if (tty_open(&master, &peer, e) == -1)
+		return -1;
+	signal(SIGCHLD, SIG_DFL); /* inherited SIG_IGN: waitpid gets ECHILD */
+	sigemptyset(&block);
+	for (int i = 0; forwarded_signals[i]; i++)
+		sigaddset(&block, forwarded_signals[i]);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	pid = fork();
+	if (pid == 0) {
+		reset_signals();
+		close(master);
+		_exit(tty_exec(c, peer, argv));
+	}
+	close(peer);
+	if (pid == -1 || forward_signals(&pid, 0, e) == -1) {
+		close(master);
+		return pid == -1 ? fail(e, "fork", "COMMAND") : -1;
+	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (!c->quiet)
 		/* allow-print: the line every runtime prints */
 		msg("child PID on host: %d", (int)pid);
-	return wait_child(pid, e);
-	/* } step07, skeleton: return exec_command(argv); */
+	rc = tty_relay(master, pid, &status, e);
+	close(master);
+	if (rc == 0)
+		return status;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
+	/* } step07, skeleton: return fork_command(c, argv, e); */
 }
 
 /* Close what we opened of the target: once joined, or after a failure. */
@@ -680,7 +946,7 @@ static int prepare(struct ctx *c, struct err *e)
 		fail(e, "setgroups", "0");
 		goto out;
 	}
-	if (join_all(e) == 0 && settle(c, e) == 0)
+	if (join_all(e) == 0 && settle(c, e) == 0 && take_hardening(c, e) == 0)
 		rc = 0;
 out:
 	/* Done with the target, whatever happened: the child must not hold a
@@ -706,10 +972,12 @@ int main(int argc, char **argv)
 		report(&e);
 		return EXIT_RUNTIME;
 	}
-	if (ns_of(CLONE_NEWPID)->joined)
+	if (c.tty)
+		rc = tty_command(&c, cmd, &e);
+	else if (ns_of(CLONE_NEWPID)->joined || c.hardened)
 		rc = fork_command(&c, cmd, &e);
 	else
-		rc = exec_command(cmd);
+		rc = exec_command(&c, cmd);
 	if (rc == -1) {
 		report(&e);
 		return EXIT_RUNTIME;

@@ -560,12 +560,40 @@ int cg_destroy(struct cgroup *cg, struct err *e)
 	/* } step08, skeleton: return 0; */
 }
 
-/* A PID that no longer exists is the sign of a runtime that died without
- * cleaning up. (Its PID may have been reused: then the directory waits for
- * the next sweep; rmdir refuses a cgroup with processes in any case.) */
-static void sweep_dir(const char *parent, const char *prefix)
+/* The inode of our PID namespace (namespaces(7): /proc/self/ns/pid), 0
+ * when it cannot be read. A PID means something only in its namespace:
+ * the cgroup tree is the host's, shared by runtimes in every one. */
+static unsigned long long pidns_ino(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) == -1 ? 0 : st.st_ino;
+}
+
+/* NAME is PREFIX-INO-PID: *PID, if INO is our PID namespace's. */
+static int own_kind(const char *name, const char *prefix, long long *pid)
 {
 	size_t plen = strlen(prefix);
+	char *end;
+	unsigned long long ino;
+
+	if (strncmp(name, prefix, plen) != 0 || name[plen] != '-' ||
+	    !isdigit((unsigned char)name[plen + 1]))
+		return -1;
+	errno = 0;
+	ino = strtoull(name + plen + 1, &end, 10);
+	if (errno || *end != '-' || ino == 0 || ino != pidns_ino() ||
+	    parse_count(end + 1, pid) == -1 || *pid > INT_MAX)
+		return -1;
+	return 0;
+}
+
+/* A PID that no longer exists is the sign of a runtime that died without
+ * cleaning up. (Its PID may have been reused: then the directory waits for
+ * the next sweep; rmdir refuses a cgroup with processes in any case.) A
+ * cgroup of a runtime in another PID namespace is not ours to judge. */
+static void sweep_dir(const char *parent, const char *prefix)
+{
 	char dir[CG_PATH_MAX];
 	DIR *d = opendir(parent); /* glibc opens it O_CLOEXEC */
 	struct dirent *e;
@@ -574,10 +602,7 @@ static void sweep_dir(const char *parent, const char *prefix)
 	if (!d)
 		return;
 	while ((e = readdir(d))) {
-		if (strncmp(e->d_name, prefix, plen) != 0 ||
-		    e->d_name[plen] != '-' ||
-		    parse_count(e->d_name + plen + 1, &pid) == -1 ||
-		    pid > INT_MAX)
+		if (own_kind(e->d_name, prefix, &pid) == -1)
 			continue;
 		/* step08 { stale only if no process has the PID: kill(2) PID, 0
 		 * fails with ESRCH (anything else: leave it). Then PARENT/NAME goes,
@@ -638,6 +663,12 @@ int cg_parse_limit(int ctrl, const char *arg, struct limits *lim, struct err *e)
 	} else if (ctrl == CG_PIDS) {
 		rc = parse_count(arg, &lim->pids);
 		e->hint = "not a positive number of tasks";
+		/* pids.max takes at most PID_MAX_LIMIT, 4194304 on 64-bit
+		 * (kernel/cgroup/pids.c); refuse more now, not at the write */
+		if (rc == 0 && lim->pids > 4194304) {
+			e->hint = "at most 4194304 tasks (PID_MAX_LIMIT)";
+			rc = -1;
+		}
 	} else {
 		rc = parse_cpus(arg, &lim->cpus);
 		e->hint = "not a number of CPUs such as 0.5 (at most the CPUs "
@@ -659,14 +690,15 @@ int cg_setup(struct cgroup *cg, const char *prefix, const struct limits *lim,
 	char name[64], desc[128];
 
 	/* step08 { ROOTLESS without limits: nothing to do, 0. Otherwise NAME
-	 * is PREFIX "-" our PID; cg_sweep_stale(PREFIX) first; with -v,
+	 * is PREFIX "-" our PID namespace's inode "-" our PID (unique across
+	 * PID namespaces); cg_sweep_stale(PREFIX) first; with -v,
 	 * trace() cg_describe(). cg_create() nsworkshop/NAME with LIM (when
 	 * ROOTLESS and not ENOTSUP, the hint: limits need a delegated
 	 * cgroup); then cg_add_pid() CHILD */
 	if (rootless && !has_limits(lim))
 		return 0;
-	if (snprintf(name, sizeof(name), "%s-%d", prefix, (int)getpid()) >=
-	    (int)sizeof(name))
+	if (snprintf(name, sizeof(name), "%s-%llu-%d", prefix, pidns_ino(),
+		     (int)getpid()) >= (int)sizeof(name))
 		return fail_errno(e, ENAMETOOLONG, "cgroup", prefix);
 	cg_sweep_stale(prefix);
 	if (verbose && cg_describe(desc, sizeof(desc)) == 0)
@@ -681,4 +713,132 @@ int cg_setup(struct cgroup *cg, const char *prefix, const struct limits *lim,
 	}
 	return cg_add_pid(cg, child, e);
 	/* } step08, skeleton: return 0; */
+}
+
+/* --------------------------------------------------- set_ns: join ------ */
+
+/* Is every comma-separated word of WORDS one of those of LIST? */
+static int all_in(const char *words, const char *list)
+{
+	char copy[256], *w, *save;
+	size_t n = strlen(list);
+
+	if (snprintf(copy, sizeof(copy), "%s", words) >= (int)sizeof(copy))
+		return 0;
+	for (w = strtok_r(copy, ",", &save); w;
+	     w = strtok_r(NULL, ",", &save)) {
+		const char *p = list;
+		size_t len = strlen(w);
+
+		while ((p = strstr(p, w)) &&
+		       !((p == list || p[-1] == ',') &&
+			 (p + len == list + n || p[len] == ',')))
+			p += len;
+		if (!p)
+			return 0;
+	}
+	return 1;
+}
+
+/* Where the hierarchy of a /proc/PID/cgroup line is mounted here, and the
+ * cgroup that mount shows as its root: CTRLS "memory", "cpu,cpuacct" or
+ * "name=systemd" is a v1 hierarchy with those in its super options; "" the
+ * unified one, cgroup2. ENOENT: this host does not mount it. */
+static int mount_of(const char *ctrls, char mnt[CG_PATH_MAX],
+		    char root[CG_PATH_MAX])
+{
+	char line[2 * CG_PATH_MAX], type[16], opts[512], *dash;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int found = 0;
+
+	if (!f)
+		return -1;
+	while (!found && fgets(line, sizeof(line), f)) {
+		dash = strstr(line, " - ");
+		if (!dash ||
+		    sscanf(dash + 3, "%15s %*s %511s", type, opts) != 2)
+			continue;
+		if (ctrls[0]
+			? strcmp(type, "cgroup") != 0 || !all_in(ctrls, opts)
+			: strcmp(type, "cgroup2") != 0)
+			continue;
+		found =
+		    sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) == 2;
+	}
+	fclose(f);
+	return found ? 0 : set_errno(ENOENT);
+}
+
+/* Move us into the cgroup of one line "ID:CTRLS:PATH" of /proc/PID/cgroup,
+ * in PATH's hierarchy; one this host does not mount is left alone. */
+static int join_line(char *line, struct err *e)
+{
+	char mnt[CG_PATH_MAX], root[CG_PATH_MAX], dir[CG_PATH_MAX];
+	char path[CG_PATH_MAX], pid[24];
+	char *ctrls = strchr(line, ':'),
+	     *cg = ctrls ? strchr(ctrls + 1, ':') : NULL;
+	size_t len;
+
+	if (!cg)
+		return fail_errno(e, EINVAL, "parse", "/proc/PID/cgroup");
+	*cg++ = '\0';
+	cg[strcspn(cg, "\n")] = '\0';
+	if (mount_of(ctrls + 1, mnt, root) == -1) {
+		trace("cgroup %s: not mounted here, not joined", ctrls + 1);
+		return 0;
+	}
+	/* A mount whose root is below the hierarchy's (a bind mount, or one
+	 * made in a cgroup namespace) shows PATH without that prefix. */
+	len = strcmp(root, "/") == 0 ? 0 : strlen(root);
+	if (strncmp(cg, root, len) != 0)
+		return fail_errno(e, ENOENT, "cgroup", cg);
+	/* allow-snprintf: fits */
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	if (pathf(dir, "%s%s", mnt, strcmp(cg + len, "/") ? cg + len : "") ==
+		-1 ||
+	    write_at(path, dir, "cgroup.procs", pid) == -1)
+		return fail(e, "write", path);
+	trace("cgroup %s: joined %s", ctrls + 1, cg);
+	return 0;
+}
+
+/* The hierarchies where we are in the cgroup LINE names already: nothing
+ * to join (and a rootless caller could not write to cgroup.procs there). */
+static int already_in(const char *line)
+{
+	char ours[CG_PATH_MAX + 256];
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	int found = 0;
+
+	while (f && !found && fgets(ours, sizeof(ours), f))
+		found = strcmp(ours, line) == 0;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+int cg_join(int procfd, struct err *e)
+{
+	char line[CG_PATH_MAX + 256];
+	int fd = openat(procfd, "cgroup", O_RDONLY | O_CLOEXEC);
+	FILE *f = fd == -1 ? NULL : fdopen(fd, "re");
+	int rc = 0;
+
+	if (!f) {
+		fail(e, "open", "/proc/PID/cgroup");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	/* step08 { each line ID:CTRLS:PATH of the target's /proc/PID/cgroup
+	 * (read through PROCFD, from the host's cgroup namespace) that is not
+	 * already_in() ours: write our PID to cgroup.procs of PATH in the
+	 * hierarchy's mount (join_line()); stop at the first failure, E
+	 * filled */
+	while (rc == 0 && fgets(line, sizeof(line), f))
+		if (!already_in(line))
+			rc = join_line(line, e);
+	/* } step08 */
+	fclose(f);
+	return rc;
 }

@@ -85,9 +85,9 @@ int cg_add_pid(struct cgroup *cg, pid_t pid, struct err *e);
  * directory that is left. */
 int cg_destroy(struct cgroup *cg, struct err *e);
 
-/* Remove nsworkshop/PREFIX-<pid> cgroups left empty by a runtime <pid> that
- * no longer exists (it was SIGKILLed before cg_destroy). Call it before
- * cg_create. Best effort: returns 0. */
+/* Remove nsworkshop/PREFIX-<pidns>-<pid> cgroups left empty by a runtime <pid>
+ * of our PID namespace <pidns> that no longer exists (SIGKILLed before
+ * cg_destroy). Call it before cg_create. Best effort: returns 0. */
 int cg_sweep_stale(const char *prefix);
 
 /* For -v: "cgroup v1 (hybrid): memory pids cpu", "cgroup v2: memory pids
@@ -108,5 +108,12 @@ int cg_parse_limit(int ctrl, const char *arg, struct limits *lim,
  */
 int cg_setup(struct cgroup *cg, const char *prefix, const struct limits *lim,
 	     int rootless, pid_t child, struct err *e);
+
+/* set_ns (docker exec): move the calling process into every cgroup of the
+ * process whose /proc/PID directory is PROCFD, each v1 hierarchy and the
+ * unified one, as runc exec does. Call it before joining the target's
+ * cgroup namespace: /proc/PID/cgroup still names the cgroups from the
+ * host's root, and the host's cgroup tree is still in reach. */
+int cg_join(int procfd, struct err *e);
 
 #endif

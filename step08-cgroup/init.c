@@ -26,6 +26,7 @@ const int forwarded_signals[] = {SIGINT,  SIGTERM, SIGHUP,   SIGQUIT,
 
 static volatile pid_t *relay_target;
 static unsigned relay_timeout;
+static volatile sig_atomic_t stop_armed; /* the timer runs: leave it */
 
 /* Runs in signal context: kill(2) and alarm(2) are async-signal-safe. */
 static void relay(int sig)
@@ -35,9 +36,11 @@ static void relay(int sig)
 
 	if (pid > 0) {
 		kill(pid, sig);
-		if (relay_timeout &&
-		    (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT))
+		if (relay_timeout && !stop_armed &&
+		    (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT)) {
+			stop_armed = 1;
 			alarm(relay_timeout);
+		}
 	}
 	errno = saved;
 }

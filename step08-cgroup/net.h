@@ -35,8 +35,9 @@ int net_veth_create(int nl, const char *host_if, const char *peer_if,
 /* Bring a link up (IFF_UP via RTM_NEWLINK / ifi_change). */
 int net_link_up(int nl, const char *ifname);
 
-/* Add ADDR/PREFIX (IPv4) to a link (RTM_NEWADDR, with IFA_LOCAL and
- * IFA_ADDRESS; the kernel adds the connected route once the link is up). */
+/* Add ADDR/PREFIX (IPv4) to a link (RTM_NEWADDR, with IFA_LOCAL,
+ * IFA_ADDRESS and, below /31, IFA_BROADCAST; the kernel adds the connected
+ * route once the link is up). */
 int net_addr_add(int nl, const char *ifname, struct in_addr addr, int prefix);
 
 /* Default route via GW (RTM_NEWROUTE, main table, RTPROT_BOOT, scope
@@ -49,6 +50,19 @@ int net_route_default(int nl, struct in_addr gw);
  * EAGAIN: the dump raced with a change of the addresses; ask again. */
 int net_addr_in_use(int nl, struct in_addr addr, int prefix, int *in_use);
 
+/* A route of the host's (net_route_overlap): DST/PREFIX in TABLE. */
+struct net_route {
+	struct in_addr dst;
+	int prefix; /* 0: no route */
+	unsigned table;
+};
+
+/* Find a route whose destination has a prefix above 0 (not a default
+ * route) and overlaps ADDR/PREFIX, in any routing table (RTM_GETROUTE
+ * dump): the first one into *R, R->prefix 0 when there is none. */
+int net_route_overlap(int nl, struct in_addr addr, int prefix,
+		      struct net_route *r);
+
 /* Choose a free /30 of the pool 10.201.0.0/16 (HOST gets .1, CONTAINER .2 of
  * the /30): the first /30 none of whose addresses overlaps an address or
  * subnet configured in the caller's namespace. ENOSPC when the pool is full.
@@ -57,15 +71,21 @@ int net_pick_subnet(int nl, struct in_addr *host, struct in_addr *container,
 		    int *prefix);
 
 /* Take the allocation lock: open (O_CLOEXEC, creating /run/nsworkshop mode
- * 0755 if needed) /run/nsworkshop/net.lock and flock(LOCK_EX) it. Returns the
- * fd (release = close) or -1. */
-int net_lock(void);
+ * 0700 if needed) /run/nsworkshop/net.lock and flock(LOCK_EX) it, waiting 5
+ * s at most. Returns the fd (release = close) or -1; ETIMEDOUT: another
+ * process held it all along, *HOLDER (0: unknown). */
+int net_lock(pid_t *holder);
 
 /* Parse "A.B.C.D/P" (P 1..30, not the network or broadcast address of
  * the subnet) into ADDR and PREFIX; -1 with EINVAL on any
  * malformed input (missing or out-of-range prefix, octet > 255, fewer or
  * more than four octets, trailing characters). Nothing is written then. */
 int net_parse_cidr(const char *s, struct in_addr *addr, int *prefix);
+
+/* --ip ARG: net_parse_cidr(), and a subnet of the workshop's pool
+ * 10.201.0.0/16 (the runtime routes it to the veth on the host). */
+int net_parse_ip(const char *arg, struct in_addr *addr, int *prefix,
+		 struct err *e);
 
 /* Docker's network modes: --net veth (the default), none, host or
  * container:PID. */
@@ -76,7 +96,9 @@ int net_parse_mode(const char *arg, enum net_mode *mode, long *pid,
 		   struct err *e);
 
 /* --net container:PID: open /proc/PID/ns/net now, while the process exists,
- * into *FD (the child joins it with setns(2)), and its inode into *INO. */
+ * into *FD (the child joins it with setns(2)), and its inode into *INO. A
+ * kernel thread or a process in our own network namespace is refused: that
+ * is --net host. */
 int net_open_ns(long pid, int *fd, unsigned long *ino, struct err *e);
 
 /* The addresses of a veth pair: eth0's ADDR/PREFIX in the container and
@@ -91,7 +113,8 @@ struct net_addrs {
  * The host side of --net veth, run by the parent once the child exists
  * (its network namespace is made by clone). Under the allocation lock, so
  * that two containers started at once get different subnets: pick a free
- * /30 (or, with PREFIX > 0, check that IP/PREFIX is free), create the pair
+ * /30 (or, with PREFIX > 0, check that IP/PREFIX is free: no address of the
+ * host in it, no route of the host over it), create the pair
  * with eth0 directly in CHILD's namespace, address and bring up the host
  * end, nsw<CHILD>. A receives the container's addresses.
  */

@@ -22,14 +22,42 @@ int resolve_rootfs(const char *arg, char out[PATH_MAX], struct err *e);
  * enter_rootfs and pivot_into refuse to change (see rootfs.c). */
 int note_mount_ns(struct err *e);
 
-/* Make `/` private, bind-mount ROOTFS onto itself and chdir into it. */
-int enter_rootfs(const char *rootfs, struct err *e);
+#define HOST_DEVICES 6 /* the host device nodes of Docker's default /dev */
+
+/*
+ * What the runtime takes from the host's file system for the child while it
+ * still has its own privileges (step06): detached copies of mounts, each
+ * held by a descriptor, -1 when not taken. HOST_PATHS_NONE: none yet.
+ */
+struct host_paths {
+	int rootfs;	       /* the rootfs and every mount below it */
+	int dev[HOST_DEVICES]; /* /dev/null, /dev/zero, ... (make_devices) */
+	int sys;	       /* /sys, when sysfs cannot be mounted */
+};
+#define HOST_PATHS_NONE                                                        \
+	{                                                                      \
+		-1, {-1, -1, -1, -1, -1, -1}, -1                               \
+	}
+
+/* In the parent, before clone: take ROOTFS, the device nodes and, with
+ * WANT_SYS, /sys into HP. Without the privilege (rootless) nothing is
+ * taken and it returns 0: the child binds the paths itself. */
+int take_host_paths(const char *rootfs, int want_sys, struct host_paths *hp,
+		    struct err *e);
+
+/* Close what HP holds (the parent, once the child has its copies). */
+void release_host_paths(struct host_paths *hp);
+
+/* Make `/` private, make the rootfs a mount point — HP's copy attached,
+ * or ROOTFS bind-mounted onto itself — and chdir into it. */
+int enter_rootfs(const char *rootfs, const struct host_paths *hp,
+		 struct err *e);
 
 /* Mount the container's filesystems below the current directory. */
-int mount_filesystems(struct err *e);
+int mount_filesystems(const struct host_paths *hp, struct err *e);
 
 /* Make the device nodes and symlinks of Docker's default /dev. */
-int make_devices(struct err *e);
+int make_devices(const struct host_paths *hp, struct err *e);
 
 /* pivot_root(2) into the current directory and detach the old root. */
 int pivot_into(struct err *e);

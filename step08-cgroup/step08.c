@@ -12,7 +12,7 @@
  *
  *   It adds to step07:
  *   - --memory SIZE (k/m/g), --pids N, --cpus FRACTION: a cgroup per
- *     container, nsworkshop/step08-<runtime PID>, on cgroup v2 or on v1
+ *     container, nsworkshop/step08-<PID ns inode>-<runtime PID>, on v2 or v1
  *     (and hybrid) hosts; made and joined while the child waits on the
  *     pipe, removed after it ends, stale ones of killed runtimes swept;
  *   - CLONE_NEWCGROUP, by unshare(2) in the child *after* the parent moved
@@ -48,12 +48,11 @@
 #include "rootfs.h"
 #include "state.h"
 #include "syscalls.h"
+#include "tty.h"
 #include "userns.h"
 
 #define PROG	   "step08"
 #define STACK_SIZE (1024 * 1024)
-#define DEFAULT_PATH                                                           \
-	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 const char prog[] = PROG;
 
@@ -77,16 +76,24 @@ struct config {
 	int ip_prefix;
 	char uid_map[MAP_LINE_MAX]; /* "INSIDE OUTSIDE COUNT", as the kernel */
 	char gid_map[MAP_LINE_MAX]; /* reads /proc/PID/uid_map and gid_map */
-	int rootless;	       /* not root: map ourselves, deny setgroups */
-	const char *name;      /* --name: the state record's name */
-	char state[PATH_MAX];  /* and its file, once reserved */
-	const char *pidfile;   /* --pidfile FILE */
+	int rootless;	     /* not root: map ourselves, deny setgroups */
+	const char *name;    /* --name: the state record's name */
+	struct state state;  /* and the record, once reserved */
+	const char *pidfile; /* --pidfile FILE */
+	struct pidfile pf;   /* and its directory, once checked */
+	char **env_args;     /* -e KEY=VALUE or KEY, nenv of them */
+	size_t nenv;
+	char **env;	       /* COMMAND's environment (env_build) */
+	char **caller_env;     /* ours, from execve: --init scrubs it */
 	int init;	       /* --init: a reaping init as PID 1 */
 	int detach;	       /* --detach: return once COMMAND runs */
 	unsigned stop_timeout; /* seconds from SIGTERM to SIGKILL */
 	int exec_fd[2];	       /* the exec report: errno, or EOF if it ran */
-	struct limits limits;  /* --memory, --pids, --cpus */
-	struct cgroup cgroup;  /* the container's, once made */
+	struct host_paths hp;  /* taken for the child (rootfs.c) */
+	int tty;	/* a pty: 1 with -t, -1 with --no-tty, 0 unsaid */
+	int console[2]; /* with a pty, the child sends its master on [1] */
+	struct limits limits; /* --memory, --pids, --cpus */
+	struct cgroup cgroup; /* the container's, once made */
 };
 
 /*
@@ -122,12 +129,21 @@ static void usage(FILE *out)
 	    "      --name NAME  record the container so `set_ns --name NAME` "
 	    "finds it\n"
 	    "      --pidfile FILE  write the container's host PID to FILE\n"
+	    "  -e, --env KEY=VALUE  set KEY in COMMAND's environment (-e KEY: "
+	    "the\n"
+	    "                  caller's value); COMMAND gets PATH, HOSTNAME, "
+	    "HOME\n"
+	    "                  and TERM (with a terminal), not the caller's "
+	    "environment\n"
 	    "  -d, --detach    print the host PID on stdout and return once "
 	    "COMMAND\n"
 	    "                  runs; its stdin, stdout and stderr are "
 	    "/dev/null\n"
+	    "  -t, --tty       COMMAND gets a pseudo-terminal (stdout+stderr)\n"
+	    "                  by default with no COMMAND at a terminal\n"
+	    "      --no-tty    no pseudo-terminal\n"
 	    "      --init      run a small init as PID 1 that reaps zombies\n"
-	    "      --stop-timeout SECONDS  SIGKILL that long after a "
+	    "      --stop-timeout SECONDS  SIGKILL that long after the first "
 	    "forwarded\n"
 	    "                  SIGTERM/SIGINT/SIGQUIT (default 10; 0: never)\n"
 	    "      --memory SIZE  memory limit, e.g. 32m (k, m, g: KiB, MiB, "
@@ -179,7 +195,8 @@ enum {
 	OPT_STOP_TIMEOUT,
 	OPT_MEMORY,
 	OPT_PIDS,
-	OPT_CPUS
+	OPT_CPUS,
+	OPT_NO_TTY
 };
 
 /*
@@ -234,11 +251,20 @@ static int set_option(struct config *cfg, int c, struct err *e)
 	case 'd':
 		cfg->detach = 1;
 		return 0;
+	case 't':
+		cfg->tty = 1;
+		return 0;
+	case OPT_NO_TTY:
+		cfg->tty = -1;
+		return 0;
 	case OPT_INIT:
 		cfg->init = 1;
 		return 0;
 	case OPT_PIDFILE:
 		cfg->pidfile = optarg;
+		return 0;
+	case 'e':
+		cfg->env_args[cfg->nenv++] = optarg;
 		return 0;
 	case OPT_NAME:
 		cfg->name = optarg;
@@ -257,17 +283,30 @@ static int set_option(struct config *cfg, int c, struct err *e)
 	case OPT_NET:
 		return net_parse_mode(optarg, &cfg->net, &cfg->net_pid, e);
 	case OPT_IP:
-		if (net_parse_cidr(optarg, &cfg->ip, &cfg->ip_prefix) == 0)
-			return 0;
-		fail_errno(e, 0, "--ip", optarg);
-		e->hint = "not an IPv4 ADDR/PREFIX with a prefix of 1 to 30, "
-			  "nor the subnet's network or broadcast address";
-		return -1;
+		return net_parse_ip(optarg, &cfg->ip, &cfg->ip_prefix, e);
 	case OPT_UID_MAP:
 		return parse_map("--uid-map", optarg, cfg->uid_map, e);
 	case OPT_GID_MAP:
 		return parse_map("--gid-map", optarg, cfg->gid_map, e);
 	}
+	return 0;
+}
+
+/* A pty: with -t; with no COMMAND at a terminal, by default, as ssh does
+ * (docker run needs -t); never with --no-tty, nor for --detach, which
+ * leaves no terminal to relay. */
+static int check_tty(struct config *cfg, struct err *e)
+{
+	if (cfg->tty == 1 && cfg->detach) {
+		fail_errno(e, 0, "-t", NULL);
+		e->hint = "a --detach container has no terminal to relay";
+		return -1;
+	}
+	if (cfg->tty == 0)
+		cfg->tty = cfg->argv == default_argv && !cfg->detach &&
+				   isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)
+			       ? 1
+			       : -1;
 	return 0;
 }
 
@@ -296,6 +335,11 @@ static int check_options(struct config *cfg, struct err *e)
 		    "give rootless containers a network)";
 		return -1;
 	}
+	/* TERM goes with a pty, as docker run -t sets it */
+	if (check_tty(cfg, e) == -1 ||
+	    env_build(cfg->hostname, cfg->tty == 1, cfg->env_args, cfg->nenv,
+		      &cfg->env, e) == -1)
+		return -1;
 	return resolve_rootfs(cfg->rootfs_arg, cfg->rootfs, e);
 }
 
@@ -313,6 +357,7 @@ static int parse_args(int argc, char **argv, struct config *cfg, struct err *e)
 	    {"gid-map", required_argument, NULL, OPT_GID_MAP},
 	    {"name", required_argument, NULL, OPT_NAME},
 	    {"pidfile", required_argument, NULL, OPT_PIDFILE},
+	    {"env", required_argument, NULL, 'e'},
 	    {"init", no_argument, NULL, OPT_INIT},
 	    {"detach", no_argument, NULL, 'd'},
 	    {"stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT},
@@ -320,6 +365,8 @@ static int parse_args(int argc, char **argv, struct config *cfg, struct err *e)
 	    {"pids", required_argument, NULL, OPT_PIDS},
 	    {"cpus", required_argument, NULL, OPT_CPUS},
 	    {"verbose", no_argument, NULL, 'v'},
+	    {"tty", no_argument, NULL, 't'},
+	    {"no-tty", no_argument, NULL, OPT_NO_TTY},
 	    {NULL, 0, NULL, 0},
 	};
 	int c, rc = 0;
@@ -331,8 +378,14 @@ static int parse_args(int argc, char **argv, struct config *cfg, struct err *e)
 	/* Without root, --net none by default: a veth needs the host's. */
 	cfg->rootless = geteuid() != 0;
 	cfg->net = cfg->rootless ? NET_NONE : NET_VETH;
-	while (rc == 0 &&
-	       (c = getopt_long(argc, argv, "+:dhqr:v", longopts, NULL)) != -1)
+	cfg->state.dirfd = cfg->pf.dirfd = -1; /* none yet */
+	cfg->caller_env = environ;	       /* before any setenv(3) */
+	/* at most one -e per argument */
+	cfg->env_args = calloc((size_t)argc, sizeof(*cfg->env_args));
+	if (!cfg->env_args)
+		return fail(e, "calloc", "-e");
+	while (rc == 0 && (c = getopt_long(argc, argv, "+:de:hqr:tv", longopts,
+					   NULL)) != -1)
 		rc = c == ':' || c == '?' ? bad_option(c, argv, e)
 					  : set_option(cfg, c, e);
 	if (rc != 0)
@@ -407,14 +460,14 @@ static int rearm_deathsig(const struct config *cfg, struct err *e)
  */
 static int setup_rootfs(const struct config *cfg, struct err *e)
 {
-	if (enter_rootfs(cfg->rootfs, e) == -1)
+	if (enter_rootfs(cfg->rootfs, &cfg->hp, e) == -1)
 		return -1;
 	/* Now that we stand in the rootfs, become root of the namespace:
 	 * what we mount from here on is owned by a mapped id. */
 	if (become_root(cfg->rootless, e) == -1 || rearm_deathsig(cfg, e) == -1)
 		return -1;
-	if (mount_filesystems(e) == -1 || make_devices(e) == -1 ||
-	    harden_paths(e) == -1)
+	if (mount_filesystems(&cfg->hp, e) == -1 ||
+	    make_devices(&cfg->hp, e) == -1 || harden_paths(e) == -1)
 		return -1;
 	return pivot_into(e);
 }
@@ -433,15 +486,21 @@ static int report_exec(int err, int status)
 	return status;
 }
 
+/* COMMAND's environment (env_build), for exec_command(). */
+static char **command_env;
+
 /* Exec COMMAND; on failure report errno and return Docker's status. With
  * --init this runs in init's child, which inherited the report pipe. */
 static int exec_command(char *const argv[])
 {
-	/* The host's PATH means nothing in the rootfs (and may name
-	 * directories we cannot search): use Docker's default. */
-	setenv("PATH", DEFAULT_PATH, 1);
-	trace("execvp(%s)", argv[0]);
-	execvp(argv[0], argv);
+	/* execvpe(3) looks COMMAND up in the PATH of *our* environment: make
+	 * it the container's (the host's means nothing in the rootfs, and
+	 * may name directories we cannot search). */
+	for (char **v = command_env; *v; v++)
+		if (strncmp(*v, "PATH=", 5) == 0)
+			setenv("PATH", *v + 5, 1);
+	trace("execvpe(%s)", argv[0]);
+	execvpe(argv[0], argv, command_env);
 	int err = errno;
 
 	return report_exec(err, exec_status(err));
@@ -497,15 +556,27 @@ static int child_main(void *arg)
 	setsid();
 	exec_report_fd = cfg->exec_fd[1];
 	close(cfg->exec_fd[0]);
+	/* The host's state and pidfile directories are the runtime's: with
+	 * --init PID 1 never execs, so close-on-exec would not close them. */
+	if (cfg->state.dirfd >= 0)
+		close(cfg->state.dirfd);
+	if (cfg->pf.dirfd >= 0)
+		close(cfg->pf.dirfd);
 	if (wait_for_go(cfg, &go, sizeof(go), &e) == -1 ||
 	    enter_cgroup_ns(&e) == -1 || setup_net(cfg, &go, &e) == -1 ||
 	    set_hostname(cfg->hostname, &e) == -1 ||
-	    setup_rootfs(cfg, &e) == -1 || finish_child(cfg, &e) == -1) {
+	    setup_rootfs(cfg, &e) == -1 || finish_child(cfg, &e) == -1 ||
+	    (cfg->tty == 1 && tty_child(cfg->console[1], &e) == -1)) {
 		report(&e);
 		return report_exec(0, EXIT_RUNTIME);
 	}
+	command_env = cfg->env;
 	if (!cfg->init)
 		return exec_command(cfg->argv);
+	/* PID 1 stays the runtime's code and never execs: the caller's
+	 * environment would stay readable in /proc/1/environ. */
+	clearenv();
+	env_scrub(cfg->caller_env);
 	status = run_init(cfg->argv, exec_command, exec_report_fd, &e);
 	if (status == -1) {
 		report(&e);
@@ -522,6 +593,18 @@ static int clone_failed(struct err *e, const char *names)
 	fail(e, "clone", names);
 	e->hint = userns_hint();
 	return -1;
+}
+
+/* A failed start: close both ends of the first N of the sync pipe, the
+ * exec report and the console socket. */
+static void close_channels(struct config *cfg, size_t n)
+{
+	int *pairs[] = {cfg->sync_fd, cfg->exec_fd, cfg->console};
+
+	for (size_t i = 0; i < n && i < ARRAY_SIZE(pairs); i++) {
+		close(pairs[i][0]);
+		close(pairs[i][1]);
+	}
 }
 
 /* Start the child; returns its PID, or -1 with E filled. */
@@ -544,6 +627,13 @@ static pid_t start_child(struct config *cfg, int *go_fd, struct err *e)
 		close(fds[1]);
 		return -1;
 	}
+	/* runc's console socket: the child sends its pty's master on it. */
+	if (cfg->tty == 1 && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+					cfg->console) == -1) {
+		fail(e, "socketpair", "console socket");
+		close_channels(cfg, 2);
+		return -1;
+	}
 	stack = stack_alloc(STACK_SIZE);
 	/* SIGCHLD: the signal the kernel sends us when the child ends; with
 	 * it, waitpid(2) treats the child like one made by fork(2).
@@ -564,14 +654,13 @@ static pid_t start_child(struct config *cfg, int *go_fd, struct err *e)
 		clone_failed(e, stack ? names : NULL);
 	trace("clone(%s | SIGCHLD) = %d", names, (int)pid);
 	if (pid == -1) {
-		close(fds[0]);
-		close(fds[1]);
-		close(cfg->exec_fd[0]);
-		close(cfg->exec_fd[1]);
+		close_channels(cfg, cfg->tty == 1 ? 3 : 2);
 		return -1;
 	}
 	close(fds[0]);
 	close(cfg->exec_fd[1]);
+	if (cfg->tty == 1)
+		close(cfg->console[1]);
 	*go_fd = fds[1];
 	return pid;
 }
@@ -583,7 +672,7 @@ static int cleanup(struct config *cfg, struct err *e)
 	struct err second;
 	int rc = cg_destroy(&cfg->cgroup, e);
 
-	if (release(cfg->state, cfg->pidfile, rc == 0 ? e : &second) == -1)
+	if (release(&cfg->state, &cfg->pf, rc == 0 ? e : &second) == -1)
 		rc = -1;
 	return rc;
 }
@@ -633,6 +722,36 @@ static int setup_host(struct config *cfg, pid_t pid, struct go_msg *go,
 			e);
 }
 
+/* What the child cannot reach from its user namespace, taken now with our
+ * privileges (rootfs.c): /sys too when the network namespace is not its. */
+static int take_paths(struct config *cfg, struct err *e)
+{
+	return take_host_paths(
+	    cfg->rootfs, cfg->net == NET_HOST || cfg->net == NET_CONTAINER,
+	    &cfg->hp, e);
+}
+
+/*
+ * Wait for the container to end; with a pty, relay it to our terminal
+ * meanwhile (tty.c). Its exit status, or -1 with E filled.
+ */
+static int wait_container(const struct config *cfg, pid_t pid, struct err *e)
+{
+	int master, status, rc;
+
+	if (cfg->tty != 1)
+		return wait_child(pid, e);
+	if (tty_recv(cfg->console[0], &master, e) == -1)
+		return e->errnum == ENODATA ? wait_child(pid, e) : -1;
+	rc = tty_relay(master, pid, &status, e);
+	close(master);
+	if (rc == 0)
+		return status;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
+}
+
 /* Docker's --net container:ID. A child in a new user namespace has no
  * privilege over a network namespace owned by another one, so we join it
  * here, before clone, and the child inherits it. */
@@ -653,7 +772,8 @@ static int net_join(const struct config *cfg, struct err *e)
 
 int main(int argc, char **argv)
 {
-	struct config cfg = {.net_fd = -1, .stop_timeout = 10};
+	struct config cfg = {
+	    .net_fd = -1, .stop_timeout = 10, .hp = HOST_PATHS_NONE};
 	struct go_msg go = {0};
 	struct err e;
 	int go_fd = -1, rc, report_fd = -1, status = 0;
@@ -664,13 +784,15 @@ int main(int argc, char **argv)
 		report(&e);
 	if (rc != 0)
 		return rc > 0 ? 0 : EXIT_RUNTIME;
-	rc = cfg.detach ? detach(&report_fd, &status, &e) : 0;
+	rc = cfg.detach ? detach(&report_fd, &status, cfg.net_fd, &e) : 0;
 	if (rc != 0)
 		return rc == -1 ? give_up(&cfg, &e) : status;
-	if (claim(cfg.name, cfg.state, &cfg.pidfile, &e) == -1 ||
-	    net_join(&cfg, &e) == -1 ||
+	if (claim(cfg.name, &cfg.state, cfg.pidfile, &cfg.pf, cfg.detach, &e) ==
+		-1 ||
+	    net_join(&cfg, &e) == -1 || take_paths(&cfg, &e) == -1 ||
 	    (pid = start_child(&cfg, &go_fd, &e)) == -1)
 		return give_up(&cfg, &e);
+	release_host_paths(&cfg.hp); /* the child has its copies */
 	/* From now on, the signals we get are the container's. */
 	container_pid = pid;
 	if (forward_signals(&container_pid, cfg.stop_timeout, &e) == -1)
@@ -695,10 +817,10 @@ int main(int argc, char **argv)
 	}
 	rc = wait_exec(cfg.exec_fd[0], cfg.argv[0], &e);
 	if (rc == -1 ||
-	    (rc == 1 && container_started(cfg.state, cfg.pidfile, pid, cfg.argv,
-					  report_fd, &e) == -1))
+	    (rc == 1 && container_started(&cfg.state, &cfg.pf, pid, cfg.argv,
+					  cfg.env, report_fd, &e) == -1))
 		report(&e);
-	rc = wait_child(pid, &e);
+	rc = wait_container(&cfg, pid, &e);
 	if (rc == -1)
 		report(&e);
 	close(go_fd);

@@ -8,7 +8,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <sched.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -21,6 +25,34 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
+#ifndef AT_RECURSIVE /* linux/fcntl.h, Linux 5.2 */
+#define AT_RECURSIVE 0x8000
+#endif
+#ifndef MOUNT_ATTR_RDONLY /* linux/mount.h, Linux 5.12; glibc 2.36 has it */
+#define MOUNT_ATTR_RDONLY 0x00000001
+#define MOUNT_ATTR_NOSUID 0x00000002
+#define MOUNT_ATTR_NODEV  0x00000004
+#define MOUNT_ATTR_NOEXEC 0x00000008
+struct mount_attr {
+	uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+#endif
+
+/* mount_setattr(2), Linux 5.12 (glibc 2.36 wraps it): set ATTR on the mount
+ * at PATH and, with AT_RECURSIVE, on every mount below it, in one call.
+ * ENOSYS on an older kernel. */
+static inline int sys_mount_setattr(int dirfd, const char *path, unsigned flags,
+				    struct mount_attr *attr)
+{
+#ifdef SYS_mount_setattr
+	return (int)syscall(SYS_mount_setattr, dirfd, path, flags, attr,
+			    sizeof(*attr));
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
 /* pivot_root(2), which glibc 2.36 does not wrap: make NEW_ROOT the root of
  * this mount namespace and move the old root to PUT_OLD. */
 static inline int sys_pivot_root(const char *new_root, const char *put_old)
@@ -28,15 +60,53 @@ static inline int sys_pivot_root(const char *new_root, const char *put_old)
 	return (int)syscall(SYS_pivot_root, new_root, put_old);
 }
 
+/* The new mount API, Linux 5.2 (step06): a mount held by a descriptor,
+ * copied while we may, attached where we want later. */
+#ifndef OPEN_TREE_CLONE /* linux/mount.h, Linux 5.2 */
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef OPEN_TREE_CLOEXEC /* linux/mount.h */
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH /* linux/mount.h */
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+
+/* open_tree(2): with OPEN_TREE_CLONE, a detached copy of the mount at
+ * DFD/PATH (with AT_RECURSIVE, of every mount below it too), in no mount
+ * namespace yet, held by the descriptor it returns. */
+static inline int sys_open_tree(int dfd, const char *path, unsigned flags)
+{
+#ifdef SYS_open_tree
+	return (int)syscall(SYS_open_tree, dfd, path, flags);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/* move_mount(2): attach the mount FROM (a descriptor, with
+ * MOVE_MOUNT_F_EMPTY_PATH) at TO_DFD/TO_PATH, in our mount namespace. */
+static inline int sys_move_mount(int from, int to_dfd, const char *to_path)
+{
+#ifdef SYS_move_mount
+	return (int)syscall(SYS_move_mount, from, "", to_dfd, to_path,
+			    MOVE_MOUNT_F_EMPTY_PATH);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
 #ifndef CLOSE_RANGE_CLOEXEC /* linux/close_range.h, Linux 5.11 */
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
 /*
- * close_range(2), Linux 5.9 (glibc 2.34 wraps it). With CLOSE_RANGE_CLOEXEC
- * it marks the descriptors FIRST to LAST close-on-exec instead of closing
- * them; before 5.11 (EINVAL) or 5.9 (ENOSYS) we do that with fcntl(2), up
- * to fd 1023.
+ * close_range(2), Linux 5.9 (glibc 2.34 wraps it): close the descriptors
+ * FIRST to LAST or, with CLOSE_RANGE_CLOEXEC (5.11), mark them
+ * close-on-exec. Before 5.9 (ENOSYS), or 5.11 for the flag (EINVAL), we do
+ * the same with close(2) or fcntl(2), up to fd 1023.
  */
 static inline int sys_close_range(unsigned first, unsigned last, unsigned flags)
 {
@@ -46,16 +116,33 @@ static inline int sys_close_range(unsigned first, unsigned last, unsigned flags)
 #else
 	errno = ENOSYS;
 #endif
-	if (!(flags & CLOSE_RANGE_CLOEXEC) ||
-	    (errno != ENOSYS && errno != EINVAL))
+	if (errno != ENOSYS &&
+	    (errno != EINVAL || !(flags & CLOSE_RANGE_CLOEXEC)))
 		return -1;
 	for (unsigned fd = first; fd <= last && fd < 1024; fd++) {
 		int fl = fcntl((int)fd, F_GETFD);
 
-		if (fl != -1 && fcntl((int)fd, F_SETFD, fl | FD_CLOEXEC) == -1)
+		if (fl == -1)
+			continue;
+		if (!(flags & CLOSE_RANGE_CLOEXEC))
+			close((int)fd);
+		else if (fcntl((int)fd, F_SETFD, fl | FD_CLOEXEC) == -1)
 			return -1;
 	}
 	return 0;
+}
+
+#ifndef TIOCGPTPEER /* asm-generic/ioctls.h, Linux 4.13 */
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+
+/* capset(2), which glibc does not wrap (libcap does): set the permitted,
+ * effective and inheritable capabilities of this thread; version 3 takes
+ * two 32-bit words per set (linux/capability.h). */
+static inline int sys_capset(struct __user_cap_header_struct *hdr,
+			     const struct __user_cap_data_struct data[2])
+{
+	return (int)syscall(SYS_capset, hdr, data);
 }
 
 #endif

@@ -16,6 +16,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -761,12 +762,52 @@ void rm_rf(const char *path)
 	free(cmd);
 }
 
+/* Can every uid search DIR and each directory above it? */
+static bool searchable_by_all(const char *dir)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
+		return false;
+	for (char *slash = path + strlen(path); slash;) {
+		if (stat(path[0] ? path : "/", &st) == -1 ||
+		    !(st.st_mode & S_IXOTH))
+			return false;
+		slash = strrchr(path, '/');
+		if (slash)
+			*slash = '\0';
+	}
+	return true;
+}
+
+/*
+ * Where uid 65534 may execute a copy of a step: $TMPDIR, /tmp, /var/tmp or
+ * /dev/shm, the first not mounted noexec (hardened machines mount /tmp so)
+ * and open to every uid. None: skip, naming them.
+ */
+static const char *exec_tmpdir(void)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	const char *dirs[] = {tmpdir && tmpdir[0] == '/' ? tmpdir : "/tmp",
+			      "/tmp", "/var/tmp", "/dev/shm"};
+	struct statvfs sv;
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (statvfs(dirs[i], &sv) == 0 && !(sv.f_flag & ST_NOEXEC) &&
+		    searchable_by_all(dirs[i]))
+			return dirs[i];
+	skip_env("uid 65534 may execute in none of $TMPDIR, /tmp, /var/tmp, "
+		 "/dev/shm (mounted noexec, or closed to it)");
+	return NULL;
+}
+
 char *rootless_copy(const char *name)
 {
-	char tmpl[] = "/tmp/nsw-test-XXXXXX";
+	char *tmpl = xasprintf("%s/nsw-test-XXXXXX", exec_tmpdir());
 	char *dir = mkdtemp(tmpl);
 
-	cr_assert_not_null(dir, "mkdtemp: %s", strerror(errno));
+	cr_assert_not_null(dir, "mkdtemp %s: %s", tmpl, strerror(errno));
 	chmod(dir, 0755);
 	char *bin = step_path(name);
 	char *root = step_path("rootfs");
@@ -778,7 +819,34 @@ char *rootless_copy(const char *name)
 	free(cmd);
 	free(bin);
 	free(root);
-	return strdup(dir);
+	return dir;
+}
+
+char *helper_path(const char *name)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	cr_assert_gt(n, 0, "readlink /proc/self/exe: %s", strerror(errno));
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0';
+	char *path = xasprintf("%s/helpers/%s", exe, name);
+
+	cr_assert_eq(access(path, X_OK), 0, "%s: %s (make test-build)", path,
+		     strerror(errno));
+	return path;
+}
+
+char *copy_with_helper(const char *name, const char *helper)
+{
+	char *dir = rootless_copy(name);
+	char *src = helper_path(helper);
+	char *cmd = xasprintf("cp '%s' '%s/rootfs/'", src, dir);
+
+	cr_assert_eq(system(cmd), 0, "%s failed", cmd);
+	free(cmd);
+	free(src);
+	return dir;
 }
 
 void skip_because(const char *why)

@@ -119,6 +119,12 @@ char *guard(const char *ns);
  * directory for rootless tests; returns that directory. */
 char *rootless_copy(const char *name);
 void rm_rf(const char *path);
+/* A helper program the Makefile builds beside the suite, static, to run
+ * only inside containers ($(BUILD)/tests/helpers/NAME). */
+char *helper_path(const char *name);
+/* rootless_copy(NAME) with helper HELPER added at the root of its rootfs,
+ * where a container started with --rootfs DIR/rootfs finds /HELPER. */
+char *copy_with_helper(const char *name, const char *helper);
 /* true when the binary exists in STEPS_DIR */
 bool have_step(const char *name);
 

@@ -337,27 +337,42 @@ int leaks_live_record(const char *name)
 	return live;
 }
 
-/* Remove, and count, the records of NAME (and their temporary files). */
+/* Remove, and count, the files of PATTERN: records or their temporary
+ * files. */
+static int files_left(const char *pattern, int left, char *first, size_t size)
+{
+	glob_t g;
+
+	if (glob(pattern, 0, NULL, &g) != 0)
+		return left;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		const char *path = g.gl_pathv[i];
+
+		if (!left)
+			snprintf(first, size, "%s (%s)", path,
+				 record_is_live(path) ? "live" : "stale");
+		left++;
+		unlink(path);
+	}
+	globfree(&g);
+	return left;
+}
+
+/* Remove, and count, the records of NAME and their temporary files:
+ * NAME.state.new (before issue 15), .NAME.state.PID (HACKING.md). */
 static int records_left(const char *name, char *first, size_t size)
 {
 	char dirs[8][PATH_MAX];
 	int n = record_dirs(dirs, 8), left = 0;
+	const char *forms[] = {"%s/%s.state", "%s/%s.state.new",
+			       "%s/.%s.state.*"};
 
 	for (int i = 0; i < n; i++) {
-		for (int tmp = 0; tmp < 2; tmp++) {
-			char *path = xasprintf("%s/%s.state%s", dirs[i], name,
-					       tmp ? ".new" : "");
+		for (int f = 0; f < 3; f++) {
+			char *pattern = xasprintf(forms[f], dirs[i], name);
 
-			if (access(path, F_OK) == 0) {
-				if (!left)
-					snprintf(first, size, "%s (%s)", path,
-						 record_is_live(path)
-						     ? "live"
-						     : "stale");
-				left++;
-				unlink(path);
-			}
-			free(path);
+			left = files_left(pattern, left, first, size);
+			free(pattern);
 		}
 	}
 	return left;

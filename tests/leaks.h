@@ -14,7 +14,8 @@
  *   - mounts: the lines of /proc/self/mountinfo whose mount point lies under
  *     a directory in scope (the rootfs beside the binaries, the test's own
  *     temporary rootfs), and the line of `/` (its propagation);
- *   - state records: NAME.state and NAME.state.new of the names it used, in
+ *   - state records: NAME.state and its temporary files (.NAME.state.PID,
+ *     and NAME.state.new of older versions) of the names it used, in
  *     /run/nsworkshop, $XDG_RUNTIME_DIR/nsworkshop and /tmp/nsworkshop-UID;
  *   - cgroups: nsworkshop/<step>-<runtime PID> of the runtimes it watched, in
  *     the v2 tree and in every v1 hierarchy.

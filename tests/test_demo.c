@@ -13,9 +13,11 @@
 
 #include <criterion/criterion.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 TestSuite(demo, .timeout = 120);
@@ -46,6 +48,23 @@ static void expect_in(const char *out, const char *fact, const char *why)
 {
 	cr_expect(strstr(out, fact), "%s: no \"%s\" in the demo's output", why,
 		  fact);
+}
+
+/* The demo names its temporary directory, DIR/nsw-demo-XXXXXX: gone now. */
+static void expect_tmp_removed(const char *out)
+{
+	const char *t = strstr(out, "/nsw-demo-");
+	const char *start = t;
+
+	cr_expect_not_null(t, "the demo names its temporary directory");
+	if (!t)
+		return;
+	while (start > out && start[-1] != ' ' && start[-1] != '\n')
+		start--;
+	char *dir = xasprintf("%.*s", (int)(t - start) + 17, start);
+
+	cr_expect(access(dir, F_OK) != 0, "%s left behind", dir);
+	free(dir);
 }
 
 Test(demo, tours_the_container_and_leaves_nothing_behind)
@@ -125,15 +144,7 @@ Test(demo, tours_the_container_and_leaves_nothing_behind)
 	}
 	char *record = xasprintf("/run/nsworkshop/%s.state", name);
 	cr_expect(access(record, F_OK) != 0, "%s left behind", record);
-	const char *t = strstr(p->out, "/tmp/nsw-demo-");
-	cr_expect_not_null(t, "the demo names its temporary directory");
-	if (t) {
-		char dir[64];
-
-		snprintf(dir, sizeof(dir), "%.*s",
-			 (int)strlen("/tmp/nsw-demo-XXXXXX"), t);
-		cr_expect(access(dir, F_OK) != 0, "%s left behind", dir);
-	}
+	expect_tmp_removed(p->out);
 	free(record);
 	free(nspid);
 	free(name);
@@ -183,5 +194,301 @@ Test(demo, doctor_reports_each_namespace_and_the_cgroups)
 	p = run(NULL, "/bin/sh", "scripts/doctor.sh", "--quiet", NULL);
 	cr_expect_eq(p->status, 0);
 	cr_expect_null(strstr(p->out, "ok  "), "--quiet printed: %s", p->out);
+	proc_free(p);
+}
+
+/*
+ * A hardened /tmp is mounted noexec. The demo runs a copy of step07 as
+ * nobody for its rootless part: it must pick a directory where that works,
+ * and say which. The test makes TMPDIR and /tmp noexec tmpfs mounts in a
+ * private mount namespace of its own (the host's /tmp is untouched); with
+ * /var/tmp and /dev/shm noexec too, the demo must say that none works and
+ * skip only the rootless part.
+ */
+static struct proc *demo_with_noexec(const char *mounts, const char *tmpdir)
+{
+	char *script = xasprintf(
+	    "for d in %s; do mount -t tmpfs -o noexec,mode=1777 nsw-noexec "
+	    "\"$d\" || exit 98; done; TMPDIR=%s exec sh scripts/demo.sh",
+	    mounts, tmpdir);
+	struct run_opts o = {.timeout = 60};
+	struct proc *p = run(&o, "/usr/bin/unshare", "--mount", "--propagation",
+			     "private", "/bin/sh", "-c", script, NULL);
+
+	free(script);
+	return p;
+}
+
+Test(demo, picks_a_directory_where_nobody_may_execute)
+{
+	need_root();
+	need_script("scripts/demo.sh");
+	char tmpdir[] = "/var/tmp/nsw-demo-tmpdir-XXXXXX";
+
+	cr_assert_not_null(mkdtemp(tmpdir), "%s", strerror(errno));
+	char *name = xasprintf("demo-nx%d", (int)getpid());
+	setenv("DEMO_NAME", name, 1);
+	setenv("NO_COLOR", "1", 1);
+	char *mounts = xasprintf("%s /tmp", tmpdir);
+	struct proc *p = demo_with_noexec(mounts, tmpdir);
+
+	rmdir(tmpdir);
+	cr_assert_eq(p->status, 0, "the demo failed (status %d): %s%s",
+		     p->status, p->out, p->err);
+	char *said = xasprintf("may not execute in %s /tmp)", tmpdir);
+	expect_in(p->out, said, "says which directories it passed over");
+	expect_in(p->out, "(temporary files in /var/tmp/nsw-demo-",
+		  "picked /var/tmp");
+	expect_in(p->out, "         0      65534          1\n",
+		  "the rootless part ran");
+	expect_in(p->out, "Uid:\t65534\t65534\t65534\t65534\n",
+		  "the host's uid rootless");
+	expect_tmp_removed(p->out);
+	free(said);
+	proc_free(p);
+
+	/* Nowhere to execute: the rootless part is skipped, and says why. */
+	p = demo_with_noexec("/tmp /var/tmp /dev/shm", "/tmp");
+	cr_assert_eq(p->status, 0, "the demo failed (status %d): %s%s",
+		     p->status, p->out, p->err);
+	expect_in(p->out,
+		  "(skipped: uid 65534 may execute in none of: /tmp /tmp "
+		  "/var/tmp /dev/shm",
+		  "names every directory it tried");
+	cr_expect_null(strstr(p->out, "Uid:\t65534"), "no rootless part");
+	expect_in(p->out, "/ns/uts hostname\nweb\n", "the rest of the tour");
+	free(mounts);
+	free(name);
+	proc_free(p);
+}
+
+/* A fake /proc/sys tree with these sysctls ("kernel/x=1 user/y=0"), and a
+ * copy of the doctor in a checkout at DIR/home/ws (home: 0750, uid 12345,
+ * a Ubuntu home directory). Returns DIR. */
+static char *fake_machine(const char *sysctls)
+{
+	char tmpl[] = "/var/tmp/nsw-doctor-XXXXXX", cwd[4096];
+	char *dir = mkdtemp(tmpl);
+
+	cr_assert_not_null(dir, "mkdtemp: %s", strerror(errno));
+	cr_assert_not_null(getcwd(cwd, sizeof(cwd)));
+	char *cmd = xasprintf(
+	    "set -e; cd %s; chmod 755 .; mkdir -p home/ws/scripts "
+	    "home/ws/rootfs; for kv in %s; do mkdir -p \"sys/${kv%%/*}\"; "
+	    "echo \"${kv#*=}\" > \"sys/${kv%%=*}\"; done; "
+	    "cp '%s/scripts/doctor.sh' home/ws/scripts/; "
+	    "chown -R 12345:12345 home; chmod 750 home",
+	    dir, sysctls, cwd);
+
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	free(cmd);
+	return strdup(dir);
+}
+
+/* The doctor's line about WHAT (its second column), or "". */
+static char *doctor_line(const char *out, const char *what)
+{
+	char *key = xasprintf("  %s ", what);
+	const char *l = strstr(out, key);
+	const char *eol;
+
+	free(key);
+	if (!l)
+		return strdup("");
+	while (l > out && l[-1] != '\n')
+		l--;
+	/* the line and its fix, when one follows */
+	eol = strchr(l, '\n');
+	if (eol && strncmp(eol + 1, "      ", 6) == 0)
+		eol = strchr(eol + 1, '\n');
+	return strndup(l, eol ? (size_t)(eol - l) : strlen(l));
+}
+
+Test(demo, doctor_explains_ubuntus_apparmor_restriction)
+{
+	need_root();
+	char *m = fake_machine("kernel/apparmor_restrict_unprivileged_userns=1 "
+			       "user/max_user_namespaces=63000");
+	char *doctor = xasprintf("%s/home/ws/scripts/doctor.sh", m);
+	char *sys = xasprintf("%s/sys", m);
+
+	setenv("DOCTOR_PROC_SYS", sys, 1);
+	setenv("NO_COLOR", "1", 1);
+	/* as root: every step works; rootless runs do not */
+	struct proc *p = run(NULL, "/bin/sh", doctor, NULL);
+	char *l = doctor_line(p->out, "apparmor_userns");
+
+	cr_expect_eq(p->status, 0, "root can run every step: %s", p->out);
+	cr_expect(strncmp(l, "warn", 4) == 0, "a warning for root: %s", l);
+	cr_expect(strstr(l, "as root every step works") &&
+		      strstr(l, "rootless runs"),
+		  "what works as root and what does not rootless: %s", l);
+	cr_expect(strstr(l, "apparmor_restrict_unprivileged_userns=0"),
+		  "the fix: %s", l);
+	free(l);
+	proc_free(p);
+	/* as the user: a FAIL, status 1 (a world-readable copy: nobody
+	 * cannot read the home directory's) */
+	char *copy = xasprintf("%s/doctor.sh", m);
+	char *cmd = xasprintf("cp %s %s && chmod 755 %s", doctor, copy, copy);
+	cr_assert_eq(system(cmd), 0);
+	struct run_opts o = {.uid = 65534, .dir = "/"};
+	p = run(&o, "/bin/sh", copy, NULL);
+	l = doctor_line(p->out, "apparmor_userns");
+	cr_expect_eq(p->status, 1, "essential for a rootless user: %s", p->out);
+	cr_expect(strncmp(l, "FAIL", 4) == 0, "a FAIL for the user: %s", l);
+	free(l);
+	proc_free(p);
+	/* Without the sysctl (Debian), no such line at all. */
+	unsetenv("DOCTOR_PROC_SYS");
+	p = run(NULL, "/bin/sh", doctor, NULL);
+	cr_expect_null(
+	    strstr(p->out, "apparmor_restrict_unprivileged_userns=1"), "%s",
+	    p->out);
+	proc_free(p);
+	rm_rf(m);
+	free(cmd);
+	free(copy);
+	free(sys);
+	free(doctor);
+	free(m);
+}
+
+Test(demo, doctor_checks_that_the_checkout_is_reachable)
+{
+	need_root();
+	char *m = fake_machine("kernel/unprivileged_userns_clone=1");
+	char *doctor = xasprintf("%s/home/ws/scripts/doctor.sh", m);
+	char *sys = xasprintf("%s/sys", m);
+	char *home = xasprintf("%s/home (owner 12345, mode 750)", m);
+
+	setenv("DOCTOR_PROC_SYS", sys, 1);
+	setenv("NO_COLOR", "1", 1);
+	/* Linux >= 5.2: the runtime takes rootfs/ with open_tree; the owner
+	 * reaches its own checkout rootless. */
+	struct proc *p = run(NULL, "/bin/sh", doctor, NULL);
+	char *root = doctor_line(p->out, "path as root");
+	char *rl = doctor_line(p->out, "path rootless");
+
+	cr_expect(strncmp(root, "ok", 2) == 0 && strstr(root, home) &&
+		      strstr(root, "open_tree"),
+		  "names the closed directory and why it works: %s", root);
+	cr_expect(strncmp(rl, "ok", 2) == 0 && strstr(rl, "uid 12345"),
+		  "the owner's rootless runs work: %s", rl);
+	free(root);
+	free(rl);
+	proc_free(p);
+	/* Before 5.2, root cannot cross the home directory from inside its
+	 * user namespace; and nobody, rootless, never can. */
+	setenv("DOCTOR_KERNEL", "5.1.0", 1);
+	setenv("SUDO_UID", "65534", 1);
+	p = run(NULL, "/bin/sh", doctor, NULL);
+	root = doctor_line(p->out, "path as root");
+	rl = doctor_line(p->out, "path rootless");
+	cr_expect_eq(p->status, 1, "essential as root: %s", p->out);
+	cr_expect(strncmp(root, "FAIL", 4) == 0 && strstr(root, home) &&
+		      strstr(root, "fix: move the checkout"),
+		  "says what to do: %s", root);
+	cr_expect(strncmp(rl, "warn", 4) == 0 && strstr(rl, home) &&
+		      strstr(rl, "uid 65534") && strstr(rl, "fix: "),
+		  "nobody's rootless runs fail, and what to do: %s", rl);
+	unsetenv("DOCTOR_KERNEL");
+	unsetenv("SUDO_UID");
+	unsetenv("DOCTOR_PROC_SYS");
+	rm_rf(m);
+	free(root);
+	free(rl);
+	free(home);
+	free(sys);
+	free(doctor);
+	free(m);
+	proc_free(p);
+}
+
+Test(demo, deps_without_apt_prints_what_to_install)
+{
+	need_script("scripts/deps.sh");
+	static const char *const os[][3] = {
+	    {"fedora", "sudo dnf install -y ", "criterion-devel"},
+	    {"arch", "sudo pacman -S --needed ", "criterion"},
+	};
+
+	for (size_t i = 0; i < 2; i++) {
+		setenv("DEPS_OS", os[i][0], 1);
+		struct proc *p =
+		    run(NULL, "/bin/sh", "scripts/deps.sh", "install", NULL);
+
+		cr_expect_eq(p->status, 1, "nothing installed on %s", os[i][0]);
+		cr_expect(strstr(p->err, os[i][1]) &&
+			      strstr(p->err, os[i][2]) &&
+			      strstr(p->err, "busybox"),
+			  "the command and the packages for %s: %s", os[i][0],
+			  p->err);
+		proc_free(p);
+	}
+	unsetenv("DEPS_OS");
+}
+
+Test(demo, mkrootfs_takes_busybox_from_the_environment)
+{
+	need_script("scripts/mkrootfs.sh");
+	char tmpl[] = "/tmp/nsw-mkrootfs-XXXXXX";
+	char *dir = mkdtemp(tmpl);
+
+	cr_assert_not_null(dir);
+	char *out = xasprintf("%s/rootfs", dir);
+	char *bb = xasprintf("%s/bb", dir);
+	char *cmd = xasprintf("cp /bin/busybox %s", bb);
+
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	setenv("BUSYBOX", bb, 1);
+	struct proc *p = run(NULL, "/bin/sh", "scripts/mkrootfs.sh", out, NULL);
+	cr_expect_eq(p->status, 0, "%s", p->err);
+	cr_expect(strstr(p->out, bb), "says which busybox: %s", p->out);
+	char *sh = xasprintf("%s/bin/sh", out);
+	cr_expect_eq(access(sh, X_OK), 0, "%s", sh);
+	proc_free(p);
+	/* a dynamic program is refused, with the way out */
+	setenv("BUSYBOX", "/bin/ls", 1);
+	char *out2 = xasprintf("%s/rootfs2", dir);
+	p = run(NULL, "/bin/sh", "scripts/mkrootfs.sh", out2, NULL);
+	cr_expect_eq(p->status, 1);
+	cr_expect(strstr(p->err, "not a static executable") &&
+		      strstr(p->err, "BUSYBOX="),
+		  "%s", p->err);
+	cr_expect_neq(access(out2, F_OK), 0, "nothing made");
+	unsetenv("BUSYBOX");
+	rm_rf(dir);
+	free(out2);
+	free(sh);
+	free(cmd);
+	free(bb);
+	free(out);
+	proc_free(p);
+}
+
+/* The rootless tests copy a step where uid 65534 may execute it: with /tmp
+ * mounted noexec (in a private mount namespace of this test), one of them
+ * still passes, from /var/tmp. */
+Test(demo, rootless_tests_run_when_tmp_is_noexec)
+{
+	need_root();
+	if (access("build/tests/suite", X_OK) != 0)
+		skip_env(
+		    "build/tests/suite not built here (make test does it)");
+	struct run_opts o = {.timeout = 60};
+	struct proc *p = run(
+	    &o, "/usr/bin/unshare", "--mount", "--propagation", "private",
+	    "/bin/sh", "-c",
+	    "mount -t tmpfs -o noexec,mode=1777 nsw-noexec /tmp || exit 98; "
+	    /* a clean environment: Criterion's own tells a worker apart */
+	    "exec env -i PATH=\"$PATH\" STEPS_DIR=\"${STEPS_DIR-}\" "
+	    "TMPDIR=/tmp build/tests/suite --jobs=1 --verbose "
+	    "--filter='step06/rootless_uid_0_and_pid_1_inside'",
+	    NULL);
+
+	cr_expect_eq(p->status, 0, "%s", p->err);
+	cr_expect(strstr(p->err, "Passing: 1 |"), "the test passed: %s",
+		  p->err);
 	proc_free(p);
 }

@@ -272,6 +272,8 @@ static void add(unsigned steps, int as, int status, const char *says,
 }
 
 #define A(...) ((const char *const[]){__VA_ARGS__, NULL})
+/* The last step: every row holds up to the final container. */
+#define LAST_STEP 9
 /* Steps FROM to TO, inclusive, without the steps in EXCEPT. */
 static unsigned span(int from, int to, unsigned except)
 {
@@ -288,9 +290,9 @@ static unsigned span(int from, int to, unsigned except)
  * hold are left out with the except mask (see docs/reliability.md). */
 static void generic_cases(void)
 {
-	const unsigned all = span(1, 8, 0);
+	const unsigned all = span(1, LAST_STEP, 0);
 
-	add(span(1, 8, S(1)), AS_ROOT, 125, "unknown option '--bogus'",
+	add(span(1, LAST_STEP, S(1)), AS_ROOT, 125, "unknown option '--bogus'",
 	    "unknown long option", A("--bogus", "true"));
 	add(all | SET_NS, AS_ROOT, 125, "--bogus=1",
 	    "unknown long option with a value", A("--bogus=1", "true"));
@@ -306,11 +308,11 @@ static void generic_cases(void)
 	add(all, AS_ROOT, 127, "execvp()", "-- then an empty COMMAND",
 	    A("--", ""));
 	add(all, AS_ROOT, 127, "execvp()", "empty COMMAND", A(""));
-	add(span(1, 8, S(1) | S(3) | S(7)), AS_ROOT, 127, "No such file",
+	add(span(1, LAST_STEP, S(1) | S(3) | S(7)), AS_ROOT, 127, "No such file",
 	    "COMMAND not found", A("/no/such/cmd"));
 	add(all, AS_ROOT, 127, "execvp(no-such-cmd-rel)",
 	    "COMMAND not found in PATH", A("no-such-cmd-rel"));
-	add(span(2, 8, 0), AS_ROOT, 126, "Permission denied",
+	add(span(2, LAST_STEP, 0), AS_ROOT, 126, "Permission denied",
 	    "COMMAND not executable", A("/etc/passwd"));
 	add(all, AS_ROOT, 126, "Permission denied", "COMMAND is a directory",
 	    A("/etc"));
@@ -352,19 +354,19 @@ static void missing_argument_cases(void)
 
 static void rootfs_cases(void)
 {
-	add(span(4, 8, 0), AS_ROOT, 125, "No such file", "--rootfs missing",
+	add(span(4, LAST_STEP, 0), AS_ROOT, 125, "No such file", "--rootfs missing",
 	    A("--rootfs", "/nonexistent-rootfs", "true"));
-	add(span(4, 8, 0), AS_ROOT, 125, "not a directory", "--rootfs a file",
+	add(span(4, LAST_STEP, 0), AS_ROOT, 125, "not a directory", "--rootfs a file",
 	    A("--rootfs", "/etc/passwd", "true"));
-	add(span(3, 8, 0), AS_ROOT, 125, "No such file", "--rootfs ''",
+	add(span(3, LAST_STEP, 0), AS_ROOT, 125, "No such file", "--rootfs ''",
 	    A("--rootfs", "", "true"));
-	add(span(3, 8, 0), AS_ROOT, 125, "No such file", "--rootfs --",
+	add(span(3, LAST_STEP, 0), AS_ROOT, 125, "No such file", "--rootfs --",
 	    A("--rootfs", "--", "true"));
-	add(span(3, 8, 0), AS_ROOT, 125, "proc", "--rootfs an empty directory",
+	add(span(3, LAST_STEP, 0), AS_ROOT, 125, "proc", "--rootfs an empty directory",
 	    A("--rootfs", "@EMPTY@", "true"));
-	add(span(3, 8, 0), AS_ROOT, 127, "execvp(/bin/sh)",
+	add(span(3, LAST_STEP, 0), AS_ROOT, 127, "execvp(/bin/sh)",
 	    "--rootfs without /bin/sh", A("--rootfs", "@NOSH@"));
-	add(span(3, 8, 0), AS_ROOT, 125, "File name too long",
+	add(span(3, LAST_STEP, 0), AS_ROOT, 125, "File name too long",
 	    "--rootfs longer than PATH_MAX", A("--rootfs", "@LONG@", "true"));
 }
 
@@ -374,21 +376,21 @@ static void hostname_cases(void)
 
 	memset(n65, 'h', 65);
 	n65[65] = '\0';
-	add(span(5, 8, 0), AS_ROOT, 125, "--hostname", "--hostname of 65 bytes",
+	add(span(5, LAST_STEP, 0), AS_ROOT, 125, "--hostname", "--hostname of 65 bytes",
 	    A("--hostname", n65, "true"));
-	add(span(5, 8, 0), AS_ROOT, 125, "--hostname", "--hostname ''",
+	add(span(5, LAST_STEP, 0), AS_ROOT, 125, "--hostname", "--hostname ''",
 	    A("--hostname", "", "true"));
-	add(span(5, 8, 0), AS_ROOT, 125, "--hostname", "--hostname -x",
+	add(span(5, LAST_STEP, 0), AS_ROOT, 125, "--hostname", "--hostname -x",
 	    A("--hostname", "-x", "true"));
-	add(span(5, 8, 0), AS_ROOT, 125, "--hostname", "--hostname a/b",
+	add(span(5, LAST_STEP, 0), AS_ROOT, 125, "--hostname", "--hostname a/b",
 	    A("--hostname", "a/b", "true"));
-	add(span(4, 8, 0), AS_ROOT, 125, "--hostname", "--hostname --",
+	add(span(4, LAST_STEP, 0), AS_ROOT, 125, "--hostname", "--hostname --",
 	    A("--hostname", "--", "true"));
-	add(span(4, 8, 0), AS_ROOT, 125, "--hostname",
+	add(span(4, LAST_STEP, 0), AS_ROOT, 125, "--hostname",
 	    "--hostname of binary garbage",
 	    A("--hostname", "\x01\xff\x7f\x1b[2J", "true"));
 	/* Echoed back raw, a newline splits the message in two lines. */
-	add(span(4, 8, 0), AS_ROOT, 125, "--hostname",
+	add(span(4, LAST_STEP, 0), AS_ROOT, 125, "--hostname",
 	    "--hostname with a newline", A("--hostname", "a\nb", "true"));
 }
 
@@ -397,30 +399,30 @@ static void net_cases(void)
 	const char *not_pid = "is not a process ID";
 	const char *not_mode = "not veth, none, host or container:PID";
 
-	add(span(6, 8, 0), AS_ROOT, 125, not_mode, "--net bogus",
+	add(span(6, LAST_STEP, 0), AS_ROOT, 125, not_mode, "--net bogus",
 	    A("--net", "bogus", "true"));
-	add(span(5, 8, 0), AS_ROOT, 125, not_mode, "--net VETH",
+	add(span(5, LAST_STEP, 0), AS_ROOT, 125, not_mode, "--net VETH",
 	    A("--net", "VETH", "true"));
-	add(span(5, 8, 0), AS_ROOT, 125, not_mode, "--net ''",
+	add(span(5, LAST_STEP, 0), AS_ROOT, 125, not_mode, "--net ''",
 	    A("--net", "", "true"));
-	add(span(6, 8, 0), AS_ROOT, 125, not_pid, "--net container:abc",
+	add(span(6, LAST_STEP, 0), AS_ROOT, 125, not_pid, "--net container:abc",
 	    A("--net", "container:abc", "true"));
-	add(span(6, 8, 0), AS_ROOT, 125, not_pid, "--net container:0",
+	add(span(6, LAST_STEP, 0), AS_ROOT, 125, not_pid, "--net container:0",
 	    A("--net", "container:0", "true"));
-	add(span(6, 8, 0), AS_ROOT, 125, not_pid, "--net container:-1",
+	add(span(6, LAST_STEP, 0), AS_ROOT, 125, not_pid, "--net container:-1",
 	    A("--net", "container:-1", "true"));
-	add(span(5, 8, 0), AS_ROOT, 125, not_pid,
+	add(span(5, LAST_STEP, 0), AS_ROOT, 125, not_pid,
 	    "--net container:", A("--net", "container:", "true"));
-	add(span(5, 8, 0), AS_ROOT, 125, not_pid, "--net container:1x",
+	add(span(5, LAST_STEP, 0), AS_ROOT, 125, not_pid, "--net container:1x",
 	    A("--net", "container:1x", "true"));
-	add(span(5, 8, 0), AS_ROOT, 125, not_pid, "--net container:2^64",
+	add(span(5, LAST_STEP, 0), AS_ROOT, 125, not_pid, "--net container:2^64",
 	    A("--net", "container:99999999999999999999", "true"));
-	add(span(5, 8, 0), AS_ROOT, 125, "No such file",
+	add(span(5, LAST_STEP, 0), AS_ROOT, 125, "No such file",
 	    "--net container:<dead PID>",
 	    A("--net", "container:@DEAD@", "true"));
-	add(span(7, 8, 0), AS_ROOTLESS, 125, "needs root", "--net veth",
+	add(span(7, LAST_STEP, 0), AS_ROOTLESS, 125, "needs root", "--net veth",
 	    A("--net", "veth", "true"));
-	add(span(6, 8, 0), AS_ROOTLESS, 125, "Permission denied",
+	add(span(6, LAST_STEP, 0), AS_ROOTLESS, 125, "Permission denied",
 	    "--net container:<root's PID>",
 	    A("--net", "container:@SELF@", "true"));
 }
@@ -440,23 +442,23 @@ static void ip_cases(void)
 
 	for (size_t i = 0; i < sizeof(old) / sizeof(old[0]); i++) {
 		snprintf(label, sizeof(label), "--ip '%s'", old[i]);
-		add(span(6, 8, 0), AS_ROOT, 125, bad, label,
+		add(span(6, LAST_STEP, 0), AS_ROOT, 125, bad, label,
 		    A("--ip", old[i], "true"));
 	}
 	for (size_t i = 0; i < sizeof(new) / sizeof(new[0]); i++) {
 		snprintf(label, sizeof(label), "--ip '%s'", new[i]);
-		add(span(5, 8, 0), AS_ROOT, 125, bad, label,
+		add(span(5, LAST_STEP, 0), AS_ROOT, 125, bad, label,
 		    A("--ip", new[i], "true"));
 	}
-	add(span(5, 8, 0), AS_ROOT, 125, "--ip goes with --net veth",
+	add(span(5, LAST_STEP, 0), AS_ROOT, 125, "--ip goes with --net veth",
 	    "--ip with --net none",
 	    A("--ip", "10.201.1.2/30", "--net", "none", "true"));
 	/* The network and broadcast addresses of the subnet are no host's:
 	 * a /30 per step, so that parallel runs do not collide. */
-	add(span(5, 8, 0), AS_ROOT, 125, "--ip",
+	add(span(5, LAST_STEP, 0), AS_ROOT, 125, "--ip",
 	    "--ip the subnet's network address",
 	    A("--ip", "10.201.24@STEP@.0/30", "true"));
-	add(span(5, 8, 0), AS_ROOT, 125, "--ip",
+	add(span(5, LAST_STEP, 0), AS_ROOT, 125, "--ip",
 	    "--ip the subnet's broadcast address",
 	    A("--ip", "10.201.24@STEP@.3/30", "true"));
 }
@@ -475,25 +477,25 @@ static void map_cases(void)
 
 	for (size_t i = 0; i < sizeof(old) / sizeof(old[0]); i++) {
 		snprintf(label, sizeof(label), "--uid-map '%s'", old[i]);
-		add(span(7, 8, 0), AS_ROOT, 125, "map", label,
+		add(span(7, LAST_STEP, 0), AS_ROOT, 125, "map", label,
 		    A("--uid-map", old[i], "true"));
 	}
 	for (size_t i = 0; i < sizeof(new) / sizeof(new[0]); i++) {
 		snprintf(label, sizeof(label), "--uid-map '%s'", new[i]);
-		add(span(6, 8, 0), AS_ROOT, 125, "map", label,
+		add(span(6, LAST_STEP, 0), AS_ROOT, 125, "map", label,
 		    A("--uid-map", new[i], "true"));
 		snprintf(label, sizeof(label), "--gid-map '%s'", new[i]);
-		add(span(6, 8, 0), AS_ROOT, 125, "map", label,
+		add(span(6, LAST_STEP, 0), AS_ROOT, 125, "map", label,
 		    A("--gid-map", new[i], "true"));
 	}
-	add(span(6, 8, 0), AS_ROOT, 125, "map", "--uid-map with a newline",
+	add(span(6, LAST_STEP, 0), AS_ROOT, 125, "map", "--uid-map with a newline",
 	    A("--uid-map", "0:0:1\n", "true"));
 	/* The kernel's rule, not ours: without root only our own id maps. */
-	add(span(7, 8, 0), AS_ROOTLESS, 125, "uid_map", "--uid-map 0:0:1",
+	add(span(7, LAST_STEP, 0), AS_ROOTLESS, 125, "uid_map", "--uid-map 0:0:1",
 	    A("--uid-map", "0:0:1", "true"));
-	add(span(6, 8, 0), AS_ROOTLESS, 125, "uid_map", "--uid-map 0:1000:1",
+	add(span(6, LAST_STEP, 0), AS_ROOTLESS, 125, "uid_map", "--uid-map 0:1000:1",
 	    A("--uid-map", "0:1000:1", "true"));
-	add(span(6, 8, 0), AS_ROOTLESS, 125, "gid_map", "--gid-map 0:1000:1",
+	add(span(6, LAST_STEP, 0), AS_ROOTLESS, 125, "gid_map", "--gid-map 0:1000:1",
 	    A("--gid-map", "0:1000:1", "true"));
 }
 
@@ -516,16 +518,16 @@ static void name_and_lifecycle_cases(void)
 	    A("--name", n65, "true"));
 	for (size_t i = 0; i < sizeof(new) / sizeof(new[0]); i++) {
 		snprintf(label, sizeof(label), "--name '%s'", new[i]);
-		add(span(7, 8, 0), AS_ROOT, 125, "--name", label,
+		add(span(7, LAST_STEP, 0), AS_ROOT, 125, "--name", label,
 		    A("--name", new[i], "true"));
 	}
-	add(span(7, 8, 0), AS_ROOT, 125, "--name", "--name with a newline",
+	add(span(7, LAST_STEP, 0), AS_ROOT, 125, "--name", "--name with a newline",
 	    A("--name", "a\nb", "true"));
 	/* A pidfile that cannot be written: COMMAND must not run as if all
 	 * went well (docker run --cidfile fails before it starts). */
-	add(span(7, 8, 0), AS_ROOT, 125, "--pidfile", "--pidfile ''",
+	add(span(7, LAST_STEP, 0), AS_ROOT, 125, "--pidfile", "--pidfile ''",
 	    A("--pidfile", "", "true"));
-	add(span(7, 8, 0), AS_ROOT, 125, "--pidfile",
+	add(span(7, LAST_STEP, 0), AS_ROOT, 125, "--pidfile",
 	    "--pidfile in a missing directory",
 	    A("--pidfile", "/nonexistent-dir/x.pid", "true"));
 	add(S(8), AS_ROOT, 125, "--stop-timeout", "--stop-timeout x",
@@ -536,7 +538,7 @@ static void name_and_lifecycle_cases(void)
 					    "1.5", " 1"};
 	for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++) {
 		snprintf(label, sizeof(label), "--stop-timeout '%s'", stops[i]);
-		add(span(7, 8, 0), AS_ROOT, 125, "--stop-timeout", label,
+		add(span(7, LAST_STEP, 0), AS_ROOT, 125, "--stop-timeout", label,
 		    A("--stop-timeout", stops[i], "true"));
 	}
 }
@@ -552,8 +554,8 @@ static void limit_cases(void)
 	    {"--cpus", "inf", "--cpus"},
 	    {"--cpus", "0.001", "--cpus"},
 	    {"--cpus", "", "--cpus"},
-	    /* accepted here, refused by the kernel after clone */
-	    {"--pids", "4294967296", "pids.max"},
+	    /* beyond the kernel's PID_MAX_LIMIT: refused while parsing */
+	    {"--pids", "4294967296", "PID_MAX_LIMIT"},
 	};
 	char label[64];
 
@@ -891,7 +893,7 @@ static void stale_record_is_reusable(const char *step, const char *name)
 
 ParameterizedTestParameters(reliability_faults, sigkill_during_startup)
 {
-	return steps_params(5, 8, NULL, 0);
+	return steps_params(5, LAST_STEP, NULL, 0);
 }
 
 /*
@@ -998,7 +1000,7 @@ static int ns_members(unsigned long ns, pid_t *pids, int max)
 
 ParameterizedTestParameters(reliability_faults, pid_1_exit_kills_the_rest)
 {
-	return steps_params(2, 8, "--init", 7);
+	return steps_params(2, LAST_STEP, "--init", 7);
 }
 
 /* pid_namespaces(7): when PID 1 of a namespace ends, the kernel kills every
@@ -1041,7 +1043,7 @@ ParameterizedTest(struct step_param *sp, reliability_faults,
 
 ParameterizedTestParameters(reliability_faults, command_closes_stdio)
 {
-	return steps_params(1, 8, NULL, 0);
+	return steps_params(1, LAST_STEP, NULL, 0);
 }
 
 /* A COMMAND that closes its stdin and stdout: the runtime waits for it
@@ -1069,7 +1071,7 @@ ParameterizedTest(struct step_param *sp, reliability_faults,
 
 ParameterizedTestParameters(reliability_faults, command_fills_stdout_and_stderr)
 {
-	return steps_params(1, 8, NULL, 0);
+	return steps_params(1, LAST_STEP, NULL, 0);
 }
 
 /* 1 MiB on each of stdout and stderr at once: nothing lost, nothing added,
@@ -1138,7 +1140,7 @@ ParameterizedTest(struct step_param *sp, reliability_faults,
 ParameterizedTestParameters(reliability_faults,
 			    stop_timeout_ends_a_command_that_ignores_sigterm)
 {
-	return steps_params(7, 8, NULL, 0);
+	return steps_params(7, LAST_STEP, NULL, 0);
 }
 
 /* --init relays SIGTERM to a COMMAND that ignores it; after --stop-timeout
@@ -1169,7 +1171,7 @@ ParameterizedTest(struct step_param *sp, reliability_faults,
 
 ParameterizedTestParameters(reliability_faults, empty_argv)
 {
-	struct criterion_test_params p = steps_params(1, 8, NULL, 0);
+	struct criterion_test_params p = steps_params(1, LAST_STEP, NULL, 0);
 	struct step_param *v = p.params;
 
 	step_name(v[p.length].step, 0); /* set_ns */
@@ -1228,7 +1230,7 @@ ParameterizedTest(struct step_param *sp, reliability_faults, empty_argv)
 
 ParameterizedTestParameters(reliability_faults, a_thousand_starts)
 {
-	return steps_params(1, 8, NULL, 0);
+	return steps_params(1, LAST_STEP, NULL, 0);
 }
 
 /*
@@ -1269,7 +1271,7 @@ ParameterizedTest(struct step_param *sp, reliability_faults, a_thousand_starts)
 
 ParameterizedTestParameters(reliability_leaks, hundred_runs_leave_nothing)
 {
-	return steps_params(5, 8, NULL, 0);
+	return steps_params(5, LAST_STEP, NULL, 0);
 }
 
 /* moby#32090: 25 runs of each of steps 05-08, 100
@@ -1352,25 +1354,25 @@ ParameterizedTestParameters(reliability_leaks, failed_start_leaves_nothing)
 {
 	ninj = 0;
 	/* the parent */
-	inject(span(1, 8, 0), "clone", NULL, NULL, NULL);
-	inject(span(5, 8, 0), "flock", NULL, NULL, NULL);
-	inject(span(5, 8, 0), "socket:when=1", NULL, NULL, NULL);
-	inject(span(5, 8, 0), "sendto:when=1", NULL, NULL, NULL);
-	inject(span(5, 8, 0), "sendto:when=2", NULL, NULL, NULL);
-	inject(span(5, 8, 0), "sendto:when=3", NULL, NULL, NULL);
-	inject(span(7, 8, 0), "mkdir:when=1", "--name", "@NAME@", NULL);
+	inject(span(1, LAST_STEP, 0), "clone", NULL, NULL, NULL);
+	inject(span(5, LAST_STEP, 0), "flock", NULL, NULL, NULL);
+	inject(span(5, LAST_STEP, 0), "socket:when=1", NULL, NULL, NULL);
+	inject(span(5, LAST_STEP, 0), "sendto:when=1", NULL, NULL, NULL);
+	inject(span(5, LAST_STEP, 0), "sendto:when=2", NULL, NULL, NULL);
+	inject(span(5, LAST_STEP, 0), "sendto:when=3", NULL, NULL, NULL);
+	inject(span(7, LAST_STEP, 0), "mkdir:when=1", "--name", "@NAME@", NULL);
 	inject(S(8), "mkdir:when=2", "--pids", "10", "--net=none");
 	/* the child, before COMMAND */
-	inject(span(3, 8, 0), "mount:when=1", NULL, NULL, NULL);
+	inject(span(3, LAST_STEP, 0), "mount:when=1", NULL, NULL, NULL);
 	/* not the 4th: a sysfs mount refused in a user namespace falls back
 	 * to a bind of /sys, by design (step06 on) */
-	inject(span(3, 8, 0), "mount:when=5", NULL, NULL, NULL);
-	inject(span(3, 8, 0), "pivot_root", NULL, NULL, NULL);
-	inject(span(3, 8, 0), "umount2", NULL, NULL, NULL);
-	inject(span(4, 8, 0), "sethostname", NULL, NULL, NULL);
-	inject(span(6, 8, 0), "setresuid", NULL, NULL, NULL);
-	inject(span(7, 8, 0), "prctl:when=3", "--name", "@NAME@", NULL);
-	inject(span(7, 8, 0), "close_range", NULL, NULL, NULL);
+	inject(span(3, LAST_STEP, 0), "mount:when=5", NULL, NULL, NULL);
+	inject(span(3, LAST_STEP, 0), "pivot_root", NULL, NULL, NULL);
+	inject(span(3, LAST_STEP, 0), "umount2", NULL, NULL, NULL);
+	inject(span(4, LAST_STEP, 0), "sethostname", NULL, NULL, NULL);
+	inject(span(6, LAST_STEP, 0), "setresuid", NULL, NULL, NULL);
+	inject(span(7, LAST_STEP, 0), "prctl:when=3", "--name", "@NAME@", NULL);
+	inject(span(7, LAST_STEP, 0), "close_range", NULL, NULL, NULL);
 	inject(S(8), "unshare", NULL, NULL, NULL);
 
 	struct injection *v = cr_malloc(ninj * sizeof(*v));
@@ -1432,7 +1434,7 @@ ParameterizedTest(struct injection *j, reliability_leaks,
 
 ParameterizedTestParameters(reliability_leaks, child_dies_before_go)
 {
-	return steps_params(1, 8, NULL, 0);
+	return steps_params(1, LAST_STEP, NULL, 0);
 }
 
 /*
@@ -1510,7 +1512,7 @@ Test(reliability_leaks, the_fixture_sees_what_is_left)
 
 ParameterizedTestParameters(reliability_isolation, no_host_pid_or_path)
 {
-	return steps_params(7, 8, NULL, 0);
+	return steps_params(7, LAST_STEP, NULL, 0);
 }
 
 /* Run SCRIPT in the final container (--net none unless NET); its status
@@ -1566,7 +1568,7 @@ ParameterizedTest(struct step_param *sp, reliability_isolation,
 
 ParameterizedTestParameters(reliability_isolation, chroot_escape_is_contained)
 {
-	return steps_params(7, 8, NULL, 0);
+	return steps_params(7, LAST_STEP, NULL, 0);
 }
 
 /*
@@ -1672,7 +1674,7 @@ ParameterizedTest(struct step_param *sp, reliability_isolation,
 
 ParameterizedTestParameters(reliability_isolation, proc_writes_are_refused)
 {
-	return steps_params(7, 8, NULL, 0);
+	return steps_params(7, LAST_STEP, NULL, 0);
 }
 
 /* /proc/sysrq-trigger and /proc/kcore are absent on
@@ -1726,7 +1728,7 @@ ParameterizedTest(struct step_param *sp, reliability_isolation,
 ParameterizedTestParameters(reliability_isolation,
 			    dev_holds_only_the_documented_nodes)
 {
-	return steps_params(7, 8, NULL, 0);
+	return steps_params(7, LAST_STEP, NULL, 0);
 }
 
 /* The runtime-spec's default devices: /dev is exactly
@@ -1764,7 +1766,7 @@ ParameterizedTest(struct step_param *sp, reliability_isolation,
 
 ParameterizedTestParameters(reliability_isolation, no_module_disk_or_clock)
 {
-	return steps_params(7, 8, NULL, 0);
+	return steps_params(7, LAST_STEP, NULL, 0);
 }
 
 /*
@@ -1820,7 +1822,7 @@ ParameterizedTest(struct step_param *sp, reliability_isolation,
 
 ParameterizedTestParameters(reliability_isolation, hostname_stays_inside)
 {
-	return steps_params(7, 8, NULL, 0);
+	return steps_params(7, LAST_STEP, NULL, 0);
 }
 
 /* The final container drops CAP_SYS_ADMIN: `hostname` inside is refused;
@@ -1852,7 +1854,7 @@ ParameterizedTest(struct step_param *sp, reliability_isolation,
 ParameterizedTestParameters(reliability_isolation,
 			    network_reaches_only_the_peer)
 {
-	return steps_params(7, 8, NULL, 0);
+	return steps_params(7, LAST_STEP, NULL, 0);
 }
 
 /*
@@ -1900,7 +1902,7 @@ ParameterizedTest(struct step_param *sp, reliability_isolation,
 ParameterizedTestParameters(reliability_isolation,
 			    mask_source_is_the_real_dev_null)
 {
-	return steps_params(7, 8, NULL, 0);
+	return steps_params(7, LAST_STEP, NULL, 0);
 }
 
 /*
@@ -1951,7 +1953,7 @@ ParameterizedTest(struct step_param *sp, reliability_isolation,
 ParameterizedTestParameters(reliability_isolation,
 			    symlinked_mount_targets_are_refused)
 {
-	return steps_params(7, 8, NULL, 0);
+	return steps_params(7, LAST_STEP, NULL, 0);
 }
 
 /*
@@ -2009,7 +2011,7 @@ ParameterizedTest(struct step_param *sp, reliability_isolation,
 
 ParameterizedTestParameters(reliability_isolation, umask_is_the_callers)
 {
-	return steps_params(7, 8, NULL, 0);
+	return steps_params(7, LAST_STEP, NULL, 0);
 }
 
 /* runc's umask.bats: COMMAND gets the caller's
@@ -2050,7 +2052,7 @@ static const char tiocsti_c[] =
 ParameterizedTestParameters(reliability_isolation,
 			    tiocsti_cannot_type_into_the_callers_terminal)
 {
-	return steps_params(7, 8, NULL, 0);
+	return steps_params(7, LAST_STEP, NULL, 0);
 }
 
 /*
@@ -2087,7 +2089,7 @@ ParameterizedTest(struct step_param *sp, reliability_isolation,
 ParameterizedTestParameters(reliability_isolation,
 			    set_ns_is_out_of_reach_while_joining)
 {
-	return steps_params(7, 8, NULL, 0);
+	return steps_params(7, LAST_STEP, NULL, 0);
 }
 
 static char *sha256_of(const char *path)
@@ -2181,7 +2183,7 @@ ParameterizedTest(struct step_param *sp, reliability_isolation,
 
 ParameterizedTestParameters(reliability_isolation, cgroup_tree_is_not_writable)
 {
-	return steps_params(7, 8, NULL, 0);
+	return steps_params(7, LAST_STEP, NULL, 0);
 }
 
 /*

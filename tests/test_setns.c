@@ -887,3 +887,220 @@ Test(step07_setns, stale_records_are_refused_and_removed)
 	free(reused);
 	target_stop(&t);
 }
+
+/* ------------------------------------------------ runc exec (issue 17) --- */
+
+/* A step07 container (--net none, the runtime's hardening) whose PID 1
+ * waits on its stdin; ROOTFS NULL: the default one. */
+static struct target step07_target(const char *rootfs)
+{
+	char *host = unique_host();
+	struct target t;
+
+	if (!have_step("step07"))
+		skip_because("step07 not built");
+	if (rootfs)
+		t = target_start(NULL, "step07",
+				 (char *[]){"", "--hostname", host, "--net",
+					    "none", "--rootfs", (char *)rootfs,
+					    "/bin/sh", "-c",
+					    "echo ready; read x", NULL},
+				 host, true);
+	else
+		t = target_start(NULL, "step07",
+				 (char *[]){"", "--hostname", host, "--net",
+					    "none", "/bin/sh", "-c",
+					    "echo ready; read x", NULL},
+				 host, true);
+	free(host);
+	return t;
+}
+
+/* The lines of /proc/PID/status (0: set_ns's COMMAND, through SET_NS
+ * ARGS) that say what a process may do. */
+#define PRIV_LINES "^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):"
+
+static char *privileges_of_pid(pid_t pid)
+{
+	char *path = xasprintf("/proc/%d/status", (int)pid);
+	struct proc *p = run(NULL, "/bin/grep", "-E", PRIV_LINES, path, NULL);
+	char *s = strdup(p->out);
+
+	proc_free(p);
+	free(path);
+	return s;
+}
+
+/* RELIABILITY row 29: what runc exec gives the joined process. With the
+ * story's nsenter-like join, CapBnd was the host's full set and
+ * NoNewPrivs 0: one set_ns undid the container's hardening. */
+Test(step07_setns, joined_process_keeps_the_containers_hardening)
+{
+	need_root();
+	struct target t = step07_target(NULL);
+	char *want = privileges_of_pid(t.pid);
+	struct proc *p = run(NULL, "set_ns", "-q", "-t", t.spid, "grep", "-E",
+			     PRIV_LINES, "/proc/self/status", NULL);
+
+	cr_expect_eq(p->status, 0, "%s", p->err);
+	cr_expect(strstr(want, "NoNewPrivs:\t1\n"), "PID 1: %s", want);
+	cr_expect_str_eq(p->out, want, "set_ns's COMMAND and PID 1");
+	proc_free(p);
+	/* --name and -a: the same */
+	p = run(NULL, "set_ns", "-q", "-a", "-t", t.spid, "grep", "-E",
+		PRIV_LINES, "/proc/self/status", NULL);
+	cr_expect_str_eq(p->out, want, "-a");
+	proc_free(p);
+	free(want);
+	target_stop(&t);
+}
+
+/* The masks and read-only paths hold for a joined process too. Guarded:
+ * against a set_ns that does not harden, the umount happens only in the
+ * container's own mount namespace. */
+Test(step07_setns, umount_and_remount_through_set_ns_are_refused)
+{
+	need_root();
+	struct target t = step07_target(NULL);
+	char *g = guard("mnt");
+	char *script = xasprintf("%sumount /proc/keys; echo umount=$?; "
+				 "mount -o remount,rw /proc/sys; "
+				 "echo remount=$?",
+				 g);
+	struct proc *p =
+	    run(NULL, "set_ns", "-q", "-t", t.spid, "sh", "-c", script, NULL);
+
+	cr_expect_eq(p->status, 0, "%s", p->err);
+	cr_expect(strstr(p->out, "umount=1\n"), "%s%s", p->out, p->err);
+	cr_expect(strstr(p->out, "remount=") && !strstr(p->out, "remount=0\n"),
+		  "%s%s", p->out, p->err);
+	proc_free(p);
+	free(script);
+	free(g);
+	target_stop(&t);
+}
+
+/* A session of its own: the shell is its session's leader (its sid, read
+ * inside, is its own PID); joined into the caller's session it reads 0,
+ * a leader outside its PID namespace. */
+Test(step07_setns, joined_process_has_a_session_of_its_own)
+{
+	need_root();
+	struct target t = step07_target(NULL);
+	struct proc *p =
+	    run(NULL, "set_ns", "-q", "-t", t.spid, "sh", "-c",
+		"read -r pid comm state ppid pgrp sid rest < /proc/$$/stat; "
+		"[ \"$sid\" = \"$$\" ] && echo own-session || echo sid=$sid",
+		NULL);
+
+	cr_expect_eq(p->status, 0, "%s", p->err);
+	cr_expect_str_eq(p->out, "own-session\n");
+	proc_free(p);
+	target_stop(&t);
+}
+
+/* RELIABILITY row 17 for set_ns (CVE-2017-5226): under script(1) the
+ * caller's stdin is a terminal; from its own session the joined process
+ * cannot push a character into it. */
+Test(step07_setns, tiocsti_cannot_type_into_the_callers_terminal)
+{
+	need_root();
+	if (access("/usr/bin/script", X_OK) != 0)
+		skip_env("script(1) is not installed (util-linux)");
+	char *dir = copy_with_helper("step07", "sysprobe");
+	char *root = xasprintf("%s/rootfs", dir);
+	struct target t = step07_target(root);
+	char *set_ns = step_path("set_ns");
+	char *cmd = xasprintf("%s -q -t %s /sysprobe tiocsti", set_ns, t.spid);
+	struct run_opts o = {.timeout = 20};
+	struct proc *p =
+	    run(&o, "/usr/bin/script", "-qec", cmd, "/dev/null", NULL);
+
+	cr_expect_eq(p->status, 0, "%s", p->err);
+	cr_expect(strstr(p->out, "tiocsti: EPERM"), "%s", p->out);
+	proc_free(p);
+	target_stop(&t);
+	rm_rf(dir);
+	free(cmd);
+	free(set_ns);
+	free(root);
+	free(dir);
+}
+
+/* The runtime's relay (init.c): each of these reaches COMMAND's trap.
+ * USR1 used to kill set_ns and leave COMMAND behind. */
+Test(step07_setns, every_relayed_signal_reaches_command)
+{
+	static const struct {
+		int sig;
+		const char *name;
+	} sigs[] = {{SIGINT, "INT"},	{SIGTERM, "TERM"}, {SIGHUP, "HUP"},
+		    {SIGQUIT, "QUIT"},	{SIGUSR1, "USR1"}, {SIGUSR2, "USR2"},
+		    {SIGWINCH, "WINCH"}};
+
+	need_root();
+	struct target t = step07_target(NULL);
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		char *script = xasprintf("trap 'echo got-%s; exit 7' %s; "
+					 "echo ready; while :; do sleep 0.05; "
+					 "done",
+					 sigs[i].name, sigs[i].name);
+		struct run_opts o = {.timeout = 10};
+		struct proc *p =
+		    proc_start(&o, "set_ns",
+			       (char *[]){"", "-q", "-t", t.spid, "sh", "-c",
+					  script, NULL});
+
+		cr_assert(proc_wait_out(p, "ready"), "%s: %s", sigs[i].name,
+			  p->err);
+		proc_kill(p, sigs[i].sig);
+		proc_finish(p);
+		cr_expect_eq(p->status, 7, "SIG%s: status %d, %s", sigs[i].name,
+			     p->status, p->err);
+		cr_expect(strstr(p->out, "got-"), "SIG%s: %s", sigs[i].name,
+			  p->out);
+		proc_free(p);
+		free(script);
+	}
+	target_stop(&t);
+}
+
+/* The container's PATH, not the caller's: a caller's entry the container
+ * cannot search (/root is 0700, owned by an unmapped uid) made execvp say
+ * EACCES, 126, for a command that is simply missing. */
+Test(step07_setns, a_missing_command_is_127)
+{
+	need_root();
+	struct target t = step07_target(NULL);
+	char *set_ns = step_path("set_ns");
+	struct proc *p =
+	    run(NULL, "/usr/bin/env", "PATH=/root/bin:/usr/sbin:/usr/bin:/bin",
+		set_ns, "-q", "-t", t.spid, "no-such-command-here", NULL);
+
+	cr_expect_eq(p->status, 127, "%s", p->err);
+	cr_expect(strstr(p->err, "No such file"), "%s", p->err);
+	proc_free(p);
+	free(set_ns);
+	target_stop(&t);
+}
+
+/* COMMAND gets the container's environment, -e on top; none of ours. */
+Test(step07_setns, command_gets_the_containers_environment)
+{
+	need_root();
+	struct target t = step07_target(NULL);
+	char *set_ns = step_path("set_ns");
+	struct proc *p = run(NULL, "/usr/bin/env", "NSW_SECRET=x",
+			     "NSW_MINE=mine", set_ns, "-q", "-t", t.spid, "-e",
+			     "NSW_ADDED=1", "-e", "NSW_MINE", "env", NULL);
+
+	cr_expect_eq(p->status, 0, "%s", p->err);
+	cr_expect_null(strstr(p->out, "NSW_SECRET"), "%s", p->out);
+	cr_expect(strstr(p->out, "\nNSW_ADDED=1\n"), "%s", p->out);
+	cr_expect(strstr(p->out, "\nNSW_MINE=mine\n"), "%s", p->out);
+	cr_expect(strstr(p->out, "PATH=/usr/local/sbin:"), "%s", p->out);
+	proc_free(p);
+	free(set_ns);
+	target_stop(&t);
+}

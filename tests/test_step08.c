@@ -30,14 +30,19 @@ static bool cgroup_v2(void)
 	       sf.f_type == CGROUP2_SUPER_MAGIC;
 }
 
-/* The container's cgroup directory for controller CTRL ("" on v2). */
+/* The container's cgroup directory for controller CTRL ("" on v2):
+ * step08-<PID namespace inode>-<runtime PID>, the test's PID namespace. */
 static char *cg_dir(pid_t runtime, const char *ctrl)
 {
+	struct stat st;
+	unsigned long long ino =
+	    stat("/proc/self/ns/pid", &st) == 0 ? st.st_ino : 0;
+
 	if (cgroup_v2())
-		return xasprintf("/sys/fs/cgroup/nsworkshop/step08-%d",
-				 (int)runtime);
-	return xasprintf("/sys/fs/cgroup/%s/nsworkshop/step08-%d", ctrl,
-			 (int)runtime);
+		return xasprintf("/sys/fs/cgroup/nsworkshop/step08-%llu-%d",
+				 ino, (int)runtime);
+	return xasprintf("/sys/fs/cgroup/%s/nsworkshop/step08-%llu-%d", ctrl,
+			 ino, (int)runtime);
 }
 
 static int nprocs(void)
@@ -264,4 +269,40 @@ Test(step08, invalid_limits_are_125)
 		cr_expect_null(strstr(p->err, "child PID"));
 		proc_free(p);
 	}
+}
+
+/*
+ * docker exec joins the container's cgroups: a process set_ns starts is in
+ * the container's cgroup (inside, its /proc/self/cgroup reads `/` as PID
+ * 1's does; left outside, a path above the namespace's root) and counts
+ * against --pids: the container holds PID 1 and, with set_ns's waiting
+ * parent and the shell, a fourth task fits, a fifth does not.
+ */
+Test(step08, set_ns_joins_the_containers_cgroups)
+{
+	need_root();
+	struct run_opts o = {.keep_stdin = true};
+	struct proc *t = proc_start(
+	    &o, "step08",
+	    (char *[]){"", "--pids", "4", "--net", "none", "/bin/sh", "-c",
+		       "echo ready; read x", NULL});
+
+	cr_assert(proc_wait_out(t, "ready"), "%s", t->err);
+	char *pid = xasprintf("%d", (int)proc_child(t));
+	struct proc *p = run(NULL, "set_ns", "-q", "-t", pid, "/bin/sh", "-c",
+			     "grep -c -v ':/$' /proc/self/cgroup; "
+			     "sleep 1 & sleep 1 & echo forked",
+			     NULL);
+
+	cr_expect_str_eq(p->out, "0\n",
+			 "in PID 1's cgroup, and the second sleep is refused: "
+			 "%s %s",
+			 p->out, p->err);
+	cr_expect(strstr(p->err, "fork"), "a fork over --pids fails: %s",
+		  p->err);
+	proc_free(p);
+	free(pid);
+	proc_write(t, "\n");
+	proc_finish(t);
+	proc_free(t);
 }
