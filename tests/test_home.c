@@ -100,7 +100,7 @@ static void as_root(const char *base, const char *const *steps)
 		struct proc *p = run(NULL, bin, "-q", "--net", "none",
 				     "/bin/sh", "-c", "echo ran; id -u", NULL);
 
-		cr_expect_eq(p->status, 0, "%s as root: %s", *steps, p->err);
+		expect_status(p, 0, "%s as root", *steps);
 		cr_expect_str_eq(p->out, "ran\n0\n", "%s as root", *steps);
 		ran++;
 		free(bin);
@@ -119,7 +119,7 @@ static void rootless_as_the_owner(const char *base, const char *step)
 	struct proc *p = run(&o, bin, "-q", "/bin/sh", "-c",
 			     "id -u; cat /proc/self/uid_map", NULL);
 
-	cr_expect_eq(p->status, 0, "%s rootless: %s", step, p->err);
+	expect_status(p, 0, "%s rootless", step);
 	cr_expect_str_eq(p->out, want, "%s rootless", step);
 	proc_free(p);
 	free(want);
@@ -142,10 +142,10 @@ static void set_ns_joins(const char *base)
 	cr_assert(proc_wait_out(c, "ready"), "started: %s", c->err);
 	struct proc *e =
 	    run(NULL, set_ns, "-q", "--name", name, "hostname", NULL);
-	cr_expect_eq(e->status, 0, "%s", e->err);
+	expect_status(e, 0);
 	cr_expect_str_eq(e->out, "athome\n", "set_ns joined it");
 	proc_write(c, "\n");
-	cr_expect_eq(proc_finish(c), 0, "%s", c->err);
+	expect_finish(c, 0);
 	proc_free(e);
 	proc_free(c);
 	free(set_ns);

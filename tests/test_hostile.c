@@ -318,7 +318,7 @@ static void rootfs_slash_is_refused_on(const char *prog)
 	struct proc *p =
 	    run_quiet(NULL, prog, (char *[]){"--rootfs", "/", "true", NULL});
 
-	cr_expect_eq(p->status, 125, "%s --rootfs /: %d", prog, p->status);
+	expect_status(p, 125, "%s --rootfs /: %d", prog, p->status);
 	cr_expect_eq(lines(p->err), 1, "%s: one line: %s", prog, p->err);
 	cr_expect(strstr(p->err, "--rootfs") && !strstr(p->err, "dev/null"),
 		  "%s: names --rootfs, not a file half-way: %s", prog, p->err);
@@ -382,8 +382,7 @@ static void sys_is_read_only_whatever_the_network_on(const char *prog)
 		struct proc *p = run(NULL, prog, "-q", "--net", modes[i], "cat",
 				     "/proc/self/mountinfo", NULL);
 
-		cr_expect_eq(p->status, 0, "%s --net %s: %s", prog, modes[i],
-			     p->err);
+		expect_status(p, 0, "%s --net %s: %s", prog, modes[i], p->err);
 		expect_sys_ro(prog, modes[i], p->out);
 		leaks_watch(l, p);
 		proc_free(p);
@@ -562,8 +561,8 @@ static void container_net_of_the_host_is_refused_on(const char *prog)
 		struct proc *p =
 		    run(NULL, prog, "-q", "--net", bad[i], "true", NULL);
 
-		cr_expect_eq(p->status, 125, "%s --net %s: %d", prog, bad[i],
-			     p->status);
+		expect_status(p, 125, "%s --net %s: %d", prog, bad[i],
+			      p->status);
 		cr_expect_eq(lines(p->err), 1, "%s: one line: %s", prog,
 			     p->err);
 		cr_expect(strstr(p->err, "--net host"),
@@ -579,7 +578,7 @@ static void container_net_of_the_host_is_refused_on(const char *prog)
 		usleep(10000);
 	char *other = xasprintf("container:%d", (int)t->pid);
 	struct proc *p = run(NULL, prog, "-q", "--net", other, "true", NULL);
-	cr_expect_eq(p->status, 0, "%s --net %s: %s", prog, other, p->err);
+	expect_status(p, 0, "%s --net %s", prog, other);
 	leaks_watch(l, p);
 	proc_free(p);
 	proc_free(t);
@@ -643,7 +642,7 @@ static void environment_is_dockers_on(const char *prog)
 		       "K2=a b=c", "cat", "/proc/self/environ", NULL});
 	char *env = env_lines(p->out, p->out_len);
 
-	cr_expect_eq(p->status, 0, "%s: %s", prog, p->err);
+	expect_status(p, 0, "%s", prog);
 	cr_expect_str_eq(env,
 			 "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
 			 "/usr/bin:/sbin:/bin\nHOSTNAME=container\n"
@@ -672,7 +671,7 @@ static void environment_is_dockers_on(const char *prog)
 		  "environment (-1: unreadable)",
 		  prog, path);
 	proc_write(p, "\n");
-	cr_expect_eq(proc_finish(p), 0, "%s --init: %s", prog, p->err);
+	expect_finish(p, 0, "%s --init: %s", prog, p->err);
 	leaks_watch(l, p);
 	proc_free(p);
 	free(path);
@@ -687,7 +686,7 @@ static void environment_is_dockers_on(const char *prog)
 	cr_expect(text && !strstr(text, "s3cret"), "%s: no secret: %s", prog,
 		  text);
 	proc_write(p, "\n");
-	cr_expect_eq(proc_finish(p), 0);
+	expect_finish(p, 0);
 	leaks_watch(l, p);
 	leaks_name(l, name);
 	cr_expect_eq(leaks_check(l, 2.0), 0);
@@ -730,8 +729,7 @@ static struct proc *as_victim(uid_t victim, const char *dir, char *const argv[])
 static void expect_dir_refused(const struct proc *p, const char *state,
 			       const char *why, const char *label)
 {
-	cr_expect_eq(p->status, 125, "%s: status %d: %s", label, p->status,
-		     p->err);
+	expect_status(p, 125, "%s", label);
 	cr_expect_eq(lines(p->err), 1, "%s: one line: %s", label, p->err);
 	cr_expect(strstr(p->err, state) && strstr(p->err, why),
 		  "%s: names %s and says '%s': %s", label, state, why, p->err);
@@ -841,7 +839,7 @@ static void state_dir_is_trusted_only_if_ours_on(const char *prog)
 	p = as_victim(victim, copy,
 		      (char *[]){bin, "-q", "--name", fresh, "true", NULL});
 	struct stat st;
-	cr_expect_eq(p->status, 0, "a fresh directory: %s", p->err);
+	expect_status(p, 0, "a fresh directory");
 	cr_expect(lstat(state, &st) == 0 && S_ISDIR(st.st_mode) &&
 		      st.st_uid == victim && (st.st_mode & 07777) == 0700,
 		  "%s made 0700 and owned by %u", state, (unsigned)victim);
@@ -988,9 +986,9 @@ static void record_values_cannot_forge_lines_on(const char *prog)
 	free(wait_text(rec, "\npid="));
 	struct proc *q =
 	    run_quiet(NULL, prog, (char *[]){"--name", name, "true", NULL});
-	cr_expect_eq(q->status, 125,
-		     "%s: a second container got the name of a live one: %s",
-		     prog, q->err);
+	expect_status(q, 125,
+		      "%s: a second container got the name of a live one: %s",
+		      prog, q->err);
 	leaks_watch(l, q);
 	proc_free(q);
 	proc_write(c, "\n");
@@ -1011,8 +1009,7 @@ static void record_values_cannot_forge_lines_on(const char *prog)
 	cr_assert(mkdir("/run/nsworkshop", 0700) == 0 || errno == EEXIST);
 	write_text(drec, text, 0600);
 	e = run(NULL, "set_ns", "-q", "--name", dup, "hostname", NULL);
-	cr_expect_eq(e->status, 125, "%s: a key twice is read: %s", prog,
-		     e->out);
+	expect_status(e, 125, "%s: a key twice is read: %s", prog, e->out);
 	proc_free(e);
 	unlink(drec);
 	proc_write(c, "\n");
@@ -1134,8 +1131,8 @@ static void pidfile_is_atomic_and_only_ours_on(const char *prog)
 		    &o, prog,
 		    (char *[]){"--pidfile", (char *)bad[i], "true", NULL});
 
-		cr_expect_eq(p->status, 125, "%s --pidfile %s: %d (-1: hung)",
-			     prog, bad[i], p->status);
+		expect_status(p, 125, "%s --pidfile %s: %d (-1: hung)", prog,
+			      bad[i], p->status);
 		cr_expect_eq(lines(p->err), 1, "%s: one line: %s", prog,
 			     p->err);
 		cr_expect_eq(lstat(bad[i], &st), 0, "%s removed %s", prog,
@@ -1159,7 +1156,7 @@ static void pidfile_is_atomic_and_only_ours_on(const char *prog)
 	write_text(other, "someone else's\n", 0644);
 	cr_assert_eq(rename(other, pf), 0);
 	proc_write(c, "\n");
-	cr_expect_eq(proc_finish(c), 0);
+	expect_finish(c, 0);
 	text = read_text(pf);
 	cr_expect_str_eq(text ? text : "(gone)", "someone else's\n",
 			 "%s removed a pidfile that is no longer its own",
@@ -1174,8 +1171,7 @@ static void pidfile_is_atomic_and_only_ours_on(const char *prog)
 	struct run_opts o = {.timeout = 5};
 	struct proc *p =
 	    run_quiet(&o, prog, (char *[]){"--pidfile", pf, "true", NULL});
-	cr_expect_eq(p->status, 125, "%s: an existing pidfile: %d", prog,
-		     p->status);
+	expect_status(p, 125, "%s: an existing pidfile: %d", prog, p->status);
 	cr_expect(lines(p->err) == 1 && strstr(p->err, "exists"),
 		  "%s: one line saying it exists: %s", prog, p->err);
 	text = read_text(pf);
@@ -1342,7 +1338,7 @@ static void stop_timeout_counts_from_the_first_signal_on(const char *prog)
 		  "%s: SIGKILL came %.1f s after the first SIGTERM (0: never)",
 		  prog, end ? end - t0 : 0);
 	proc_finish(p);
-	cr_expect_eq(p->status, 128 + SIGKILL, "%s: %d", prog, p->status);
+	expect_status(p, 128 + SIGKILL, "%s: %d", prog, p->status);
 	leaks_watch(l, p);
 	cr_expect_eq(leaks_check(l, 2.0), 0);
 	proc_free(p);
@@ -1378,7 +1374,7 @@ Test(step07_hostile, set_ns_story_form_takes_dashdash)
 	char *uts = xasprintf("/proc/%d/ns/uts", (int)pid);
 	struct proc *p = run(NULL, "set_ns", uts, "--", "hostname", NULL);
 
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out, "container\n");
 	kill(pid, SIGKILL);
 	cr_expect_eq(leaks_check(l, 3.0), 0);
@@ -1398,7 +1394,7 @@ Test(step07_hostile, set_ns_fifo_does_not_block)
 
 	cr_assert_eq(mkfifo(fifo, 0600), 0);
 	struct proc *p = run(&o, "set_ns", fifo, "echo", "RAN", NULL);
-	cr_expect_eq(p->status, 125, "status %d (-1: it hung)", p->status);
+	expect_status(p, 125);
 	cr_expect(strstr(p->err, "not a namespace file"), "%s", p->err);
 	cr_expect_str_eq(p->out, "");
 	rm_rf(dir);
@@ -1450,7 +1446,7 @@ Test(step08_hostile, pids_beyond_pid_max_are_refused)
 	    &o, "step08",
 	    (char *[]){"--pids", "2147483648", "/bin/echo", "ran", NULL});
 
-	cr_expect_eq(p->status, 125, "status %d: %s", p->status, p->err);
+	expect_status(p, 125);
 	cr_expect(lines(p->err) == 1 && strstr(p->err, "--pids") &&
 		      strstr(p->err, "at most"),
 		  "one line about --pids: %s", p->err);

@@ -942,7 +942,7 @@ Test(step07_setns, joined_process_keeps_the_containers_hardening)
 	struct proc *p = run(NULL, "set_ns", "-q", "-t", t.spid, "grep", "-E",
 			     PRIV_LINES, "/proc/self/status", NULL);
 
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_expect(strstr(want, "NoNewPrivs:\t1\n"), "PID 1: %s", want);
 	cr_expect_str_eq(p->out, want, "set_ns's COMMAND and PID 1");
 	proc_free(p);
@@ -970,7 +970,7 @@ Test(step07_setns, umount_and_remount_through_set_ns_are_refused)
 	struct proc *p =
 	    run(NULL, "set_ns", "-q", "-t", t.spid, "sh", "-c", script, NULL);
 
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_expect(strstr(p->out, "umount=1\n"), "%s%s", p->out, p->err);
 	cr_expect(strstr(p->out, "remount=") && !strstr(p->out, "remount=0\n"),
 		  "%s%s", p->out, p->err);
@@ -993,7 +993,7 @@ Test(step07_setns, joined_process_has_a_session_of_its_own)
 		"[ \"$sid\" = \"$$\" ] && echo own-session || echo sid=$sid",
 		NULL);
 
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out, "own-session\n");
 	proc_free(p);
 	target_stop(&t);
@@ -1016,7 +1016,7 @@ Test(step07_setns, tiocsti_cannot_type_into_the_callers_terminal)
 	struct proc *p =
 	    run(&o, "/usr/bin/script", "-qec", cmd, "/dev/null", NULL);
 
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_expect(strstr(p->out, "tiocsti: EPERM"), "%s", p->out);
 	proc_free(p);
 	target_stop(&t);
@@ -1056,8 +1056,7 @@ Test(step07_setns, every_relayed_signal_reaches_command)
 			  p->err);
 		proc_kill(p, sigs[i].sig);
 		proc_finish(p);
-		cr_expect_eq(p->status, 7, "SIG%s: status %d, %s", sigs[i].name,
-			     p->status, p->err);
+		expect_status(p, 7, "SIG%s", sigs[i].name);
 		cr_expect(strstr(p->out, "got-"), "SIG%s: %s", sigs[i].name,
 			  p->out);
 		proc_free(p);
@@ -1078,7 +1077,7 @@ Test(step07_setns, a_missing_command_is_127)
 	    run(NULL, "/usr/bin/env", "PATH=/root/bin:/usr/sbin:/usr/bin:/bin",
 		set_ns, "-q", "-t", t.spid, "no-such-command-here", NULL);
 
-	cr_expect_eq(p->status, 127, "%s", p->err);
+	expect_status(p, 127);
 	cr_expect(strstr(p->err, "No such file"), "%s", p->err);
 	proc_free(p);
 	free(set_ns);
@@ -1095,7 +1094,7 @@ Test(step07_setns, command_gets_the_containers_environment)
 			     "NSW_MINE=mine", set_ns, "-q", "-t", t.spid, "-e",
 			     "NSW_ADDED=1", "-e", "NSW_MINE", "env", NULL);
 
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_expect_null(strstr(p->out, "NSW_SECRET"), "%s", p->out);
 	cr_expect(strstr(p->out, "\nNSW_ADDED=1\n"), "%s", p->out);
 	cr_expect(strstr(p->out, "\nNSW_MINE=mine\n"), "%s", p->out);

@@ -76,7 +76,7 @@ Test(step09, calls_no_capability_stops_fail_with_eperm)
 	char *script = xasprintf("%sexec /sysprobe", g);
 	struct proc *p = inside(root, NULL, script);
 
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	expect_all(p->out, "EPERM");
 	proc_free(p);
 	rm_rf(dir);
@@ -95,7 +95,7 @@ Test(step09, unconfined_gives_the_calls_back)
 	    "%sgrep '^Seccomp:' /proc/self/status; exec /sysprobe", g);
 	struct proc *p = inside(root, "--seccomp=unconfined", script);
 
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_expect(strstr(p->out, "Seccomp:\t0\n"), "%s", p->out);
 	cr_expect(strstr(p->out, "unshare(CLONE_NEWUSER): ok\n"), "%s", p->out);
 	cr_expect(strstr(p->out, "clone(CLONE_NEWUSER): ok\n"), "%s", p->out);
@@ -135,7 +135,7 @@ Test(step09, a_nested_mount_is_refused)
 	struct proc *p = run(NULL, "step09", "-q", "--net", "none", "--",
 			     "/bin/sh", "-c", script, NULL);
 
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_expect_null(strstr(p->out, "MOUNTED"), "the nested mount worked");
 	cr_expect_null(strstr(p->out, "rc=0"), "%s", p->out);
 	proc_free(p);
@@ -152,12 +152,12 @@ Test(step09, pid_1_runs_under_the_filter_with_or_without_init)
 	    run(NULL, "step09", "-q", "--net", "none", "--", "grep", "-E",
 		"^Seccomp(_filters)?:", "/proc/1/status", NULL);
 
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out, "Seccomp:\t2\nSeccomp_filters:\t1\n");
 	proc_free(p);
 	p = run(NULL, "step09", "-q", "--init", "--net", "none", "--", "sh",
 		"-c", "grep ^Seccomp: /proc/1/status /proc/self/status", NULL);
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_expect_str_eq(p->out, "/proc/1/status:Seccomp:\t2\n"
 				 "/proc/self/status:Seccomp:\t2\n");
 	proc_free(p);
@@ -170,7 +170,7 @@ Test(step09, verbose_prints_the_program)
 	struct proc *p = run(NULL, "step09", "-v", "-q", "--net", "none", "--",
 			     "true", NULL);
 
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_expect(strstr(p->err, "instructions of classic BPF"), "%s", p->err);
 	cr_expect(strstr(p->err, "seccomp   0: ld   [4]"), "%s", p->err);
 	cr_expect(strstr(p->err, "ret  ERRNO(EPERM)"), "%s", p->err);
@@ -222,7 +222,7 @@ Test(step09, everyday_busybox_works, .timeout = 90)
 	usleep(200000);
 	proc_write(p, "go\n");
 	proc_finish(p);
-	cr_expect_eq(p->status, 0, "%s\n%s", p->out, p->err);
+	expect_status(p, 0, "%s\n%s", p->out, p->err);
 	cr_expect(strstr(p->out, "served-to-the-container\nALL-OK\n"), "%s\n%s",
 		  p->out, p->err);
 	proc_kill(httpd, SIGKILL);
@@ -288,7 +288,7 @@ Test(step09, set_ns_applies_the_containers_filter)
 	struct proc *p =
 	    run(NULL, "set_ns", "-q", "-t", pid, "sh", "-c", script, NULL);
 
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_expect(strstr(p->out, "Seccomp:\t2\n"), "%s", p->out);
 	expect_all(p->out, "EPERM");
 	proc_free(p);

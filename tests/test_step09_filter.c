@@ -449,7 +449,7 @@ Test(step09_filter, unconfined_has_no_program)
 	struct proc *p =
 	    run(NULL, "step09", "--seccomp=unconfined", "--seccomp-dump", NULL);
 
-	cr_expect_eq(p->status, 0, "%s", p->err);
+	expect_status(p, 0);
 	cr_expect_eq(p->out_len, 0, "unconfined dumps %zu bytes", p->out_len);
 	proc_free(p);
 }

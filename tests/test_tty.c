@@ -514,7 +514,7 @@ Test(step07_tty, set_ns_tty_joins_a_running_container)
 	cr_assert_eq(tcgetattr(t->master, &after), 0);
 	cr_expect(same_termios(&before, &after), "terminal not restored");
 	proc_write(c, "\n");
-	cr_expect_eq(proc_finish(c), 0, "the container lived on: %s", c->err);
+	expect_finish(c, 0, "the container lived on: %s", c->err);
 	term_free(t);
 	proc_free(c);
 	free(name);
@@ -592,7 +592,7 @@ Test(step07_tty, a_pipe_on_stdin_is_typed_into_the_pty)
 		       NULL});
 
 	proc_write(p, "hello\nmore\n");
-	cr_expect_eq(proc_finish(p), 0, "%s", p->err);
+	expect_finish(p, 0);
 	cr_expect(strstr(p->out, "got hello\r\n/dev/pts/0\r\n"), "%s", p->out);
 	cr_expect(strstr(p->out, "to-stderr\r\n"), "stderr is the pty too: %s",
 		  p->out);
@@ -603,7 +603,7 @@ Test(step07_tty, a_pipe_on_stdin_is_typed_into_the_pty)
 	/* no terminal to relay for a detached container */
 	p = run(NULL, "step07", "-q", "-t", "-d", "--net", "none", "true",
 		NULL);
-	cr_expect_eq(p->status, 125);
+	expect_status(p, 125);
 	cr_expect(strstr(p->err, "--detach"), "%s", p->err);
 	proc_free(p);
 }
