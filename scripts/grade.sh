@@ -407,12 +407,16 @@ cmd_check() {
 	for d in $list; do
 		n=$(step_of "$d")
 		grep -q "TODO" "$OUT/check/step$n/row" 2>/dev/null || continue
-		suite_tests "$n" | while read -r t; do
-			grep -q "\`${t#*::}\`" docs/homework.md ||
-				echo "check-homework: warning: docs/homework.md does not describe step$n's test ${t#*::}" >&2
-			grep -q "^$t	" tests/hints.txt ||
-				echo "check-homework: warning: tests/hints.txt has no hint for $t" >&2
-		done
+		suite_tests "$n" | $PYTHON -c '
+import sys
+sys.path.insert(0, "scripts")
+import results
+desc, hint = results.descriptions(), results.hints()
+for t in sys.stdin.read().split():
+    if not results.lookup(desc, t):
+        print("check-homework: warning: docs/homework.md does not describe " + t)
+    if not results.lookup(hint, t):
+        print("check-homework: warning: tests/hints.txt has no hint for " + t)' >&2
 	done
 	# The grading itself: the sandbox against bad submissions, the reports,
 	# the kits, the workflow (scripts/check-grading.sh).

@@ -80,21 +80,39 @@ def criterion_times(path):
 
 
 def descriptions():
-    """suite::test -> what it checks, from docs/homework.md."""
-    found, suite = {}, None
+    """suite::test -> what it checks, from docs/homework.md: under a heading
+    "### SUITE[, SUITE]... — title" (stepNN_x: every step's x suite), one
+    line "- `test`[, `test`]...[ (03–08)]: what it checks"."""
+    found, suites = {}, []
     for line in read(os.path.join(ROOT, "docs", "homework.md")).split("\n"):
-        m = re.match(r"^### (step[0-9][0-9][A-Za-z0-9_]*) ", line)
-        if m:
-            suite = m.group(1)
+        if line.startswith("## "):
+            suites = []
             continue
-        m = re.match(r"^- `([A-Za-z0-9_]+)`: (.*)$", line)
-        if m and suite:
-            found[suite + "::" + m.group(1)] = m.group(2).replace("`", "")
+        m = re.match(r"^### (step[0-9N][0-9N][A-Za-z0-9_]*(?:, step[0-9N][0-9N][A-Za-z0-9_]*)*) ", line)
+        if m:
+            suites = m.group(1).split(", ")
+            continue
+        m = re.match(r"^- ((?:`[A-Za-z0-9_]+`(?:, )?)+)(?: \([^)]*\))?: (.*)$", line)
+        if m and suites:
+            text = m.group(2).replace("`", "")
+            for t in re.findall(r"`([A-Za-z0-9_]+)`", m.group(1)):
+                for suite in suites:
+                    found[suite + "::" + t] = text
     return found
 
 
+def lookup(table, name):
+    """TABLE[NAME], where a key's stepNN stands for any step."""
+    if name in table:
+        return table[name]
+    generic = re.sub(r"^step[0-9][0-9]", "stepNN", name)
+    return table.get(generic, table.get(name.split("::")[0] + "::*",
+                                        table.get(generic.split("::")[0] + "::*", "")))
+
+
 def hints():
-    """suite::test -> a one-line hint, from tests/hints.txt."""
+    """suite::test -> a one-line hint, from tests/hints.txt (stepNN_x::test
+    for every step's x suite, SUITE::* for a whole suite)."""
     found = {}
     for line in read(os.path.join(ROOT, "tests", "hints.txt")).split("\n"):
         if line.startswith("#") or "\t" not in line:
@@ -242,9 +260,9 @@ def test_entry(name, status, messages, desc, hint, times):
     return {
         "name": name,
         "status": status,
-        "checks": desc.get(name, ""),
+        "checks": lookup(desc, name),
         "message": "\n".join(messages) if status != "passed" else "",
-        "hint": hint.get(name, "") if status not in ("passed", "skipped") else "",
+        "hint": lookup(hint, name) if status not in ("passed", "skipped") else "",
         "time": times.get(name, 0.0),
         "points": 0,
         "max": 0 if status == "skipped" else 1,
