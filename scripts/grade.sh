@@ -234,7 +234,7 @@ graded() {
 	else
 		SANDBOX_TIME=$GRADE_TIME SANDBOX_PIDS=${GRADE_PIDS:-1000} \
 			SANDBOX_MEMORY=${GRADE_MEMORY:-2147483648} \
-			SANDBOX_SHOW="$TREE $TEST_BIN $src $bin:rw" \
+			SANDBOX_SHOW="$TREE $TEST_BIN ${TEST_BIN%/*}/helpers $src $bin:rw" \
 			scripts/sandbox.sh run "$bin/run" -- "$@" || [ $? = 124 ] ||
 			die "the sandbox failed (scripts/sandbox.sh)"
 	fi
