@@ -111,7 +111,7 @@ if who == "good":
     ok = r["score"] == r["max"] and r["max"] > 0
     why = "full marks"
 elif who == "nonewns":
-    ok = r["score"] <= 2 and "still in the runtime's mount namespace" in text
+    ok = r["score"] < r["max"] // 2 and "still in the runtime's mount namespace" in text
     why = "refused by the given check, and said so"
 elif who == "noguard":
     ok = r["score"] < r["max"] and "step03::namespaces_are_new_for_mnt_and_pid_only" in fails
