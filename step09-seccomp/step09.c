@@ -417,10 +417,13 @@ static int parse_args(int argc, char **argv, struct config *cfg, struct err *e)
 					   NULL)) != -1)
 		rc = c == ':' || c == '?' ? bad_option(c, argv, e)
 					  : set_option(cfg, c, e);
-	if (rc != 0)
-		return rc;
-	cfg->argv = optind < argc ? argv + optind : default_argv;
-	return check_options(cfg, e);
+	if (rc == 0) {
+		cfg->argv = optind < argc ? argv + optind : default_argv;
+		rc = check_options(cfg, e);
+	}
+	free(cfg->env_args); /* env_build() made cfg->env from them */
+	cfg->env_args = NULL;
+	return rc;
 }
 
 /*
