@@ -406,10 +406,14 @@ static pid_t start_child(struct config *cfg, int *go_fd, struct err *e)
  * A veth pair made for it goes with its network namespace. */
 static int abort_child(pid_t pid, int go_fd, const struct err *e)
 {
-	if (!child_dead(pid))
-		report(e);
+	struct err we;
+
+	/* Killed by our SIGKILL, it was waiting: we say what failed; if it
+	 * had ended before (a dying child may not look dead yet), it said
+	 * why itself. */
 	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	if (wait_child(pid, &we) == 128 + SIGKILL)
+		report(e);
 	close(go_fd); /* after: a hang-up first would make it speak */
 	return EXIT_RUNTIME;
 }

@@ -417,10 +417,13 @@ static int parse_args(int argc, char **argv, struct config *cfg, struct err *e)
 					   NULL)) != -1)
 		rc = c == ':' || c == '?' ? bad_option(c, argv, e)
 					  : set_option(cfg, c, e);
-	if (rc != 0)
-		return rc;
-	cfg->argv = optind < argc ? argv + optind : default_argv;
-	return check_options(cfg, e);
+	if (rc == 0) {
+		cfg->argv = optind < argc ? argv + optind : default_argv;
+		rc = check_options(cfg, e);
+	}
+	free(cfg->env_args); /* env_build() made cfg->env from them */
+	cfg->env_args = NULL;
+	return rc;
 }
 
 /*
@@ -739,12 +742,14 @@ static int give_up(struct config *cfg, const struct err *e)
 static int abort_child(struct config *cfg, pid_t pid, int go_fd,
 		       const struct err *e)
 {
-	struct err ce;
+	struct err ce, we;
 
-	if (!child_dead(pid))
-		report(e);
+	/* Killed by our SIGKILL, it was waiting: we say what failed; if it
+	 * had ended before (a dying child may not look dead yet), it said
+	 * why itself. */
 	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	if (wait_child(pid, &we) == 128 + SIGKILL)
+		report(e);
 	close(go_fd); /* after: a hang-up first would make it speak */
 	if (cleanup(cfg, &ce) == -1)
 		report(&ce);

@@ -1440,15 +1440,15 @@ static void state_dir_of_another_uid_names_its_owner_on(const char *prog)
 }
 ON_STEP(07, state_dir_of_another_uid_names_its_owner)
 ON_STEP(08, state_dir_of_another_uid_names_its_owner)
+ON_STEP(09, state_dir_of_another_uid_names_its_owner)
 
 /* --pids beyond what pids.max takes (PID_MAX_LIMIT) is refused while the
  * options are read: 125, one line naming the option, nothing started. */
-Test(step08_hostile, pids_beyond_pid_max_are_refused)
+static void pids_beyond_pid_max_are_refused_on(const char *step)
 {
-	need_step("step08");
 	struct run_opts o = {.timeout = 5};
 	struct proc *p = run_quiet(
-	    &o, "step08",
+	    &o, step,
 	    (char *[]){"--pids", "2147483648", "/bin/echo", "ran", NULL});
 
 	expect_status(p, 125);
@@ -1458,6 +1458,8 @@ Test(step08_hostile, pids_beyond_pid_max_are_refused)
 	cr_expect_str_eq(p->out, "", "COMMAND ran");
 	proc_free(p);
 }
+ON_STEP(08, pids_beyond_pid_max_are_refused)
+ON_STEP(09, pids_beyond_pid_max_are_refused)
 
 /*
  * Two runtimes in two PID namespaces, each PID 1 of its own (the same
@@ -1465,11 +1467,10 @@ Test(step08_hostile, pids_beyond_pid_max_are_refused)
  * share a name (`File exists` before the fix), and neither sweeps the
  * other's. In a throw-away mount and network namespace.
  */
-Test(step08_hostile, cgroups_do_not_collide_across_pid_namespaces)
+static void cgroups_do_not_collide_across_pid_namespaces_on(const char *step)
 {
 	need_root();
-	need_step("step08");
-	char *bin = step_path("step08");
+	char *bin = step_path(step);
 	char *one = xasprintf(
 	    UNSHARE " --pid --fork --mount-proc /bin/sh -c \"exec '%s' -q "
 		    "--net none --memory 32m /bin/sh -c 'sleep 1.5; echo ok'\"",
@@ -1486,3 +1487,5 @@ Test(step08_hostile, cgroups_do_not_collide_across_pid_namespaces)
 	free(bin);
 	proc_free(p);
 }
+ON_STEP(08, cgroups_do_not_collide_across_pid_namespaces)
+ON_STEP(09, cgroups_do_not_collide_across_pid_namespaces)

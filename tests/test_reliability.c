@@ -308,8 +308,8 @@ static void generic_cases(void)
 	add(all, AS_ROOT, 127, "execvp()", "-- then an empty COMMAND",
 	    A("--", ""));
 	add(all, AS_ROOT, 127, "execvp()", "empty COMMAND", A(""));
-	add(span(1, LAST_STEP, S(1) | S(3) | S(7)), AS_ROOT, 127, "No such file",
-	    "COMMAND not found", A("/no/such/cmd"));
+	add(span(1, LAST_STEP, S(1) | S(3) | S(7)), AS_ROOT, 127,
+	    "No such file", "COMMAND not found", A("/no/such/cmd"));
 	add(all, AS_ROOT, 127, "execvp(no-such-cmd-rel)",
 	    "COMMAND not found in PATH", A("no-such-cmd-rel"));
 	add(span(2, LAST_STEP, 0), AS_ROOT, 126, "Permission denied",
@@ -354,16 +354,16 @@ static void missing_argument_cases(void)
 
 static void rootfs_cases(void)
 {
-	add(span(4, LAST_STEP, 0), AS_ROOT, 125, "No such file", "--rootfs missing",
-	    A("--rootfs", "/nonexistent-rootfs", "true"));
-	add(span(4, LAST_STEP, 0), AS_ROOT, 125, "not a directory", "--rootfs a file",
-	    A("--rootfs", "/etc/passwd", "true"));
+	add(span(4, LAST_STEP, 0), AS_ROOT, 125, "No such file",
+	    "--rootfs missing", A("--rootfs", "/nonexistent-rootfs", "true"));
+	add(span(4, LAST_STEP, 0), AS_ROOT, 125, "not a directory",
+	    "--rootfs a file", A("--rootfs", "/etc/passwd", "true"));
 	add(span(3, LAST_STEP, 0), AS_ROOT, 125, "No such file", "--rootfs ''",
 	    A("--rootfs", "", "true"));
 	add(span(3, LAST_STEP, 0), AS_ROOT, 125, "No such file", "--rootfs --",
 	    A("--rootfs", "--", "true"));
-	add(span(3, LAST_STEP, 0), AS_ROOT, 125, "proc", "--rootfs an empty directory",
-	    A("--rootfs", "@EMPTY@", "true"));
+	add(span(3, LAST_STEP, 0), AS_ROOT, 125, "proc",
+	    "--rootfs an empty directory", A("--rootfs", "@EMPTY@", "true"));
 	add(span(3, LAST_STEP, 0), AS_ROOT, 127, "execvp(/bin/sh)",
 	    "--rootfs without /bin/sh", A("--rootfs", "@NOSH@"));
 	add(span(3, LAST_STEP, 0), AS_ROOT, 125, "File name too long",
@@ -376,8 +376,8 @@ static void hostname_cases(void)
 
 	memset(n65, 'h', 65);
 	n65[65] = '\0';
-	add(span(5, LAST_STEP, 0), AS_ROOT, 125, "--hostname", "--hostname of 65 bytes",
-	    A("--hostname", n65, "true"));
+	add(span(5, LAST_STEP, 0), AS_ROOT, 125, "--hostname",
+	    "--hostname of 65 bytes", A("--hostname", n65, "true"));
 	add(span(5, LAST_STEP, 0), AS_ROOT, 125, "--hostname", "--hostname ''",
 	    A("--hostname", "", "true"));
 	add(span(5, LAST_STEP, 0), AS_ROOT, 125, "--hostname", "--hostname -x",
@@ -415,7 +415,8 @@ static void net_cases(void)
 	    "--net container:", A("--net", "container:", "true"));
 	add(span(5, LAST_STEP, 0), AS_ROOT, 125, not_pid, "--net container:1x",
 	    A("--net", "container:1x", "true"));
-	add(span(5, LAST_STEP, 0), AS_ROOT, 125, not_pid, "--net container:2^64",
+	add(span(5, LAST_STEP, 0), AS_ROOT, 125, not_pid,
+	    "--net container:2^64",
 	    A("--net", "container:99999999999999999999", "true"));
 	add(span(5, LAST_STEP, 0), AS_ROOT, 125, "No such file",
 	    "--net container:<dead PID>",
@@ -488,15 +489,15 @@ static void map_cases(void)
 		add(span(6, LAST_STEP, 0), AS_ROOT, 125, "map", label,
 		    A("--gid-map", new[i], "true"));
 	}
-	add(span(6, LAST_STEP, 0), AS_ROOT, 125, "map", "--uid-map with a newline",
-	    A("--uid-map", "0:0:1\n", "true"));
+	add(span(6, LAST_STEP, 0), AS_ROOT, 125, "map",
+	    "--uid-map with a newline", A("--uid-map", "0:0:1\n", "true"));
 	/* The kernel's rule, not ours: without root only our own id maps. */
-	add(span(7, LAST_STEP, 0), AS_ROOTLESS, 125, "uid_map", "--uid-map 0:0:1",
-	    A("--uid-map", "0:0:1", "true"));
-	add(span(6, LAST_STEP, 0), AS_ROOTLESS, 125, "uid_map", "--uid-map 0:1000:1",
-	    A("--uid-map", "0:1000:1", "true"));
-	add(span(6, LAST_STEP, 0), AS_ROOTLESS, 125, "gid_map", "--gid-map 0:1000:1",
-	    A("--gid-map", "0:1000:1", "true"));
+	add(span(7, LAST_STEP, 0), AS_ROOTLESS, 125, "uid_map",
+	    "--uid-map 0:0:1", A("--uid-map", "0:0:1", "true"));
+	add(span(6, LAST_STEP, 0), AS_ROOTLESS, 125, "uid_map",
+	    "--uid-map 0:1000:1", A("--uid-map", "0:1000:1", "true"));
+	add(span(6, LAST_STEP, 0), AS_ROOTLESS, 125, "gid_map",
+	    "--gid-map 0:1000:1", A("--gid-map", "0:1000:1", "true"));
 }
 
 static void name_and_lifecycle_cases(void)
@@ -521,8 +522,8 @@ static void name_and_lifecycle_cases(void)
 		add(span(7, LAST_STEP, 0), AS_ROOT, 125, "--name", label,
 		    A("--name", new[i], "true"));
 	}
-	add(span(7, LAST_STEP, 0), AS_ROOT, 125, "--name", "--name with a newline",
-	    A("--name", "a\nb", "true"));
+	add(span(7, LAST_STEP, 0), AS_ROOT, 125, "--name",
+	    "--name with a newline", A("--name", "a\nb", "true"));
 	/* A pidfile that cannot be written: COMMAND must not run as if all
 	 * went well (docker run --cidfile fails before it starts). */
 	add(span(7, LAST_STEP, 0), AS_ROOT, 125, "--pidfile", "--pidfile ''",
@@ -538,8 +539,8 @@ static void name_and_lifecycle_cases(void)
 					    "1.5", " 1"};
 	for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++) {
 		snprintf(label, sizeof(label), "--stop-timeout '%s'", stops[i]);
-		add(span(7, LAST_STEP, 0), AS_ROOT, 125, "--stop-timeout", label,
-		    A("--stop-timeout", stops[i], "true"));
+		add(span(7, LAST_STEP, 0), AS_ROOT, 125, "--stop-timeout",
+		    label, A("--stop-timeout", stops[i], "true"));
 	}
 }
 

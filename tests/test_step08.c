@@ -282,10 +282,10 @@ Test(step08, set_ns_joins_the_containers_cgroups)
 {
 	need_root();
 	struct run_opts o = {.keep_stdin = true};
-	struct proc *t = proc_start(
-	    &o, "step08",
-	    (char *[]){"", "--pids", "4", "--net", "none", "/bin/sh", "-c",
-		       "echo ready; read x", NULL});
+	struct proc *t =
+	    proc_start(&o, "step08",
+		       (char *[]){"", "--pids", "4", "--net", "none", "/bin/sh",
+				  "-c", "echo ready; read x", NULL});
 
 	cr_assert(proc_wait_out(t, "ready"), "%s", t->err);
 	char *pid = xasprintf("%d", (int)proc_child(t));
