@@ -1489,3 +1489,39 @@ static void cgroups_do_not_collide_across_pid_namespaces_on(const char *step)
 }
 ON_STEP(08, cgroups_do_not_collide_across_pid_namespaces)
 ON_STEP(09, cgroups_do_not_collide_across_pid_namespaces)
+
+/*
+ * --init's PID 1 never execs: the bounding set does not cap it. Its
+ * effective capabilities are COMMAND's, and /proc/1/cmdline shows none of
+ * the host's argv (the runtime's path, an -e value).
+ */
+static void init_keeps_nothing_of_the_host_on(const char *prog)
+{
+	need_root();
+	struct run_opts o = {.timeout = 10};
+	char *bin = step_path(prog);
+	struct proc *p = run_quiet(
+	    &o, prog,
+	    (char *[]){"--init", "-e", "NSW_SECRET=hunter2", "/bin/sh", "-c",
+		       "grep CapEff /proc/1/status; grep CapEff "
+		       "/proc/self/status; tr '\\0' ' ' </proc/1/cmdline",
+		       NULL});
+	char *one = line_after(p->out, "CapEff:");
+	const char *second = strstr(p->out, "CapEff:");
+	char *self = second ? line_after(second + 7, "CapEff:") : NULL;
+
+	cr_assert_eq(p->status, 0, "%s: %s", prog, p->err);
+	cr_expect(one && self && *one && strcmp(one, self) == 0,
+		  "%s: PID 1's CapEff is not COMMAND's: %s", prog, p->out);
+	cr_expect(!strstr(p->out, bin) && !strstr(p->out, "hunter2") &&
+		      !strstr(p->out, "--init"),
+		  "%s: /proc/1/cmdline shows the host's argv: %s", prog,
+		  p->out);
+	free(self);
+	free(one);
+	free(bin);
+	proc_free(p);
+}
+ON_STEP(07, init_keeps_nothing_of_the_host)
+ON_STEP(08, init_keeps_nothing_of_the_host)
+ON_STEP(09, init_keeps_nothing_of_the_host)
