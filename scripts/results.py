@@ -37,8 +37,13 @@ def load_criterion(path):
     messages unescaped (a quote or a tab in a runtime's stderr breaks the
     file; 2.4.2 escapes them): when the file does not parse, re-encode
     each message line, which the reporter always writes alone on its line
-    between quotes."""
-    text = read(path)
+    between quotes. Read with newline="": a carriage return in a message
+    (a pty's "\r\n") is one of its characters, not the end of a line."""
+    try:
+        with open(path, encoding="utf-8", errors="replace", newline="") as f:
+            text = f.read()
+    except OSError:
+        text = ""
     if not text.strip():
         return None
     try:
@@ -204,6 +209,9 @@ def grade(args):
             "the suite did not finish within the time limit (%s s): nothing is counted" %
             args.get("time", "?") if sandbox == "timeout" else
             "the suite left no report (suite.log says why)")
+        if result["limits"]:
+            result["message"] += "; it reached the sandbox's limit: " + \
+                ", ".join(result["limits"])
     if result["status"] != "graded":
         # every check is lost, the sandbox's own included (when root: a
         # sandbox would have run it)
