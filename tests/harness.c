@@ -119,14 +119,46 @@ static bool grading(void)
 }
 
 /*
- * In the forked child, before exec. Under GRADE_SANDBOX a step binary gets
- * a mount namespace of its own: pivot_root(2) re-roots every process of
- * the caller's namespace whose root is the old one, so a runtime that
- * forgot CLONE_NEWNS would take the suite with it. The forked child is
- * single-threaded (Criterion's worker is not: unshare(2) refuses
- * CLONE_NEWNS... in a thread sharing its fs, hence here). MS_PRIVATE: its
- * mounts reach neither the suite nor the other tests running beside it.
- * Then the namespace's inode goes to the parent on REPORT.
+ * Under GRADE_SANDBOX a step binary gets a mount namespace of its own:
+ * pivot_root(2) re-roots every process of the caller's namespace whose
+ * root is the old one, so a runtime that forgot CLONE_NEWNS would take the
+ * suite with it. The forked child is single-threaded (Criterion's worker
+ * is not: unshare(2) refuses CLONE_NEWNS in a thread sharing its fs, hence
+ * in the child). MS_PRIVATE: its mounts reach neither the suite nor the
+ * other tests running beside it. There the directory of GRADE_EVENTS (the
+ * grader's reports, the runtime's working directory) is bound read-only:
+ * a runtime can neither erase an event nor write a report of its own.
+ */
+static int grading_namespace(void)
+{
+	const char *events = getenv("GRADE_EVENTS");
+	char dir[PATH_MAX];
+	char *slash;
+
+	if (unshare(CLONE_NEWNS) == -1 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
+		return -1;
+	if (!events || !*events)
+		return 0;
+	if (snprintf(dir, sizeof(dir), "%s", events) >= (int)sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	/* mount(2): MS_BIND, then MS_REMOUNT | MS_BIND | MS_RDONLY changes
+	 * this mount's flags alone (Linux 2.6.26 and later). */
+	if (mount(dir, dir, NULL, MS_BIND, NULL) == -1)
+		return -1;
+	return mount(NULL, dir, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL);
+}
+
+/*
+ * In the forked child, before exec: under GRADE_SANDBOX a step binary's
+ * mount namespace (grading_namespace), whose inode goes to the parent on
+ * REPORT.
  */
 static void child_exec(const struct run_opts *o, const char *path,
 		       char *const argv[], int in, int out, int err, int report)
@@ -137,9 +169,7 @@ static void child_exec(const struct run_opts *o, const char *path,
 	setpgid(0, 0);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
 		_exit(EXEC_FAILED);
-	if (grading() && is_step_binary(path) &&
-	    (unshare(CLONE_NEWNS) == -1 ||
-	     mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)) {
+	if (grading() && is_step_binary(path) && grading_namespace() == -1) {
 		dprintf(2, "harness: a mount namespace for %s: %s\n", path,
 			strerror(errno));
 		_exit(EXEC_FAILED);
@@ -385,10 +415,31 @@ bool proc_wait_out(struct proc *p, const char *needle)
 	return true;
 }
 
+/*
+ * A program that exited before reading its stdin makes write(2) raise
+ * SIGPIPE (pipe(7)), which would end the test as a crash and hide the
+ * program's status: SIGPIPE is blocked around the write, and the one it
+ * raised taken, so that the write fails with EPIPE instead.
+ */
 void proc_write(struct proc *p, const char *s)
 {
-	if (p->in_fd >= 0 && write(p->in_fd, s, strlen(s)) < 0)
-		cr_log_warn("write to stdin: %s", strerror(errno));
+	static const struct timespec now = {0, 0};
+	sigset_t pipe_set, old;
+	ssize_t n;
+	int err;
+
+	if (p->in_fd < 0)
+		return;
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	n = write(p->in_fd, s, strlen(s));
+	err = errno;
+	if (n < 0 && err == EPIPE)
+		sigtimedwait(&pipe_set, NULL, &now);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (n < 0)
+		cr_log_warn("write to stdin: %s", strerror(err));
 }
 
 /* A signal that means the program itself is broken, not that it was told
