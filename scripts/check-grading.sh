@@ -11,6 +11,8 @@
 #      step05's solution, grades its skeleton below full marks and, once the
 #      solution is copied in, at full marks.
 #   4. The kit's workflow parses as YAML, and what it runs is in the kit.
+#   5. What only root may read in /etc reads as nothing in the sandbox.
+#   6. The sandbox's cgroup v2 path, on a hybrid host's cgroup2 mount.
 #
 # Environment: OUT (grade.sh's; default build/homework), TEST_BIN, MAKE.
 set -eu
@@ -45,12 +47,22 @@ host_state() {
 	[ -e /etc/debian_version ] || [ -e /etc/os-release ] && echo "/etc is the host's"
 	grep -e nsw-sandbox -e "$W" /proc/self/mountinfo | awk '{ print "mount", $5 }'
 	ls /sys/class/net | grep '^nswleak' | sed 's/^/link /'
+	ls -d /etc/nsw-hostile /usr/nsw-hostile /root/nsw-hostile 2>/dev/null | sed 's/^/file /'
 	echo "hostname $(hostname)"
 	for e in /proc/[0-9]*/exe; do
 		l=$(readlink "$e" 2>/dev/null) || continue
 		case "$l" in "$W"/*) echo "process $l" ;; esac
 	done
-	find /sys/fs/cgroup -maxdepth 3 -name 'nsworkshop-grade*' 2>/dev/null | sed 's/^/cgroup /'
+	# a sandbox's cgroup once its supervisor (the ID) is gone: a leftover;
+	# those of gradings running beside this check are not
+	# (v1: nsworkshop-grade-ID; v2: nsworkshop-grade/ID)
+	for c in $(find /sys/fs/cgroup -maxdepth 4 -path '*/nsworkshop-grade*' \
+		\( -name 'nsworkshop-grade-*' -o -path '*/nsworkshop-grade/*' \) \
+		-prune 2>/dev/null); do
+		id=${c##*/}
+		id=${id#nsworkshop-grade-}
+		[ -d "/proc/$id" ] || echo "cgroup $c"
+	done
 	true
 }
 
@@ -60,7 +72,7 @@ make_submissions() {
 	subs=$W/class
 	rm -rf "$W"
 	mkdir -p "$subs"
-	for b in segv hang fork leak cheat; do
+	for b in segv hang fork leak cheat hostile bomb; do
 		mkdir -p "$subs/$b"
 		cp -R step03-mountns "$subs/$b/"
 		cp "tests/submissions/$b.c" "$subs/$b/step03-mountns/"
@@ -98,6 +110,7 @@ expect() {
 	who=$1
 	g=$W/out/batch/$who/step03/grade.json
 	[ "$who" != slow ] || g=$W/out-slow/batch/hang/step03/grade.json
+	[ "$who" != bomb ] || g=$W/out-bomb/batch/bomb/step03/grade.json
 	[ -f "$g" ] || { bad "$who" "-" "no grade.json"; return; }
 	got=$($PYTHON - "$g" "$who" <<'EOT'
 import json, sys
@@ -135,6 +148,14 @@ elif who == "fork":
 elif who == "slow":
     ok = r["status"] == "timed out" and r["score"] == 0 and "time limit (6 s)" in r["message"]
     why = "0: the graded run's time limit (6 s) ended it"
+elif who == "hostile":
+    t = tests.get("sandbox::cleans_up", {})
+    ok = t.get("status") == "failed" and "process sleep" in t.get("message", "") \
+        and r["score"] == r["max"] - 1
+    why = "all but cleans_up, which names the process left behind"
+elif who == "bomb":
+    ok = r["score"] == 0 and "pids 100" in r["limits"] and "limit: pids 100" in r["message"]
+    why = "0: the pids limit (100) held it, and said"
 elif who == "cheat":
     ok = r["score"] == 0 and r["status"] == "another program ran" and "helper.bin" in r["message"]
     why = "0, another program ran (helper.bin)"
@@ -155,42 +176,85 @@ check_class() {
 	# is far above what a run of step03 takes. 100 processes are plenty for
 	# step03's suite (two tests at a time), and few enough that the fork
 	# loop meets the limit within those 2 s on a loaded machine.
-	mkdir -p "$W/out" "$W/out-slow"
+	mkdir -p "$W/out" "$W/out-slow" "$W/slow" "$W/out-bomb" "$W/bomb"
+	mv "$W/class/bomb" "$W/bomb/" # graded alone, below
 	ln -s "$OUT/reference" "$W/out/reference"
 	ln -s "$OUT/reference" "$W/out-slow/reference"
+	ln -s "$OUT/reference" "$W/out-bomb/reference"
 	OUT=$W/out STEPS=03 GRADE_JOBS=2 GRADE_RUN_TIMEOUT=2 GRADE_TIME=300 GRADE_PIDS=100 \
 		scripts/grade.sh batch "$W/class" >"$W/batch.out" 2>&1 ||
 		{ cat "$W/batch.out"; fail=1; }
 	# The hang again, under a 6-second limit for the whole graded run:
 	# timeout(1) ends the sandbox, nothing is counted.
-	mkdir -p "$W/slow"
 	mv "$W/class/hang" "$W/slow/"
 	OUT=$W/out-slow STEPS=03 GRADE_TIME=6 \
 		scripts/grade.sh batch "$W/slow" >"$W/slow.out" 2>&1 ||
 		{ cat "$W/slow.out"; fail=1; }
+	# The fork bomb, which only the pids limit bounds: the suite dies of it
+	# (no fork left) or meets the time limit, long enough for the build
+	# on a loaded machine.
+	OUT=$W/out-bomb STEPS=03 GRADE_TIME=20 GRADE_PIDS=100 GRADE_RUN_TIMEOUT=2 \
+		scripts/grade.sh batch "$W/bomb" >"$W/bomb.out" 2>&1 ||
+		{ cat "$W/bomb.out"; fail=1; }
 	host_state >"$W/host.after"
 	say submission score verdict
-	for who in good nonewns noguard leak hang segv fork cheat slow; do
+	for who in good nonewns noguard leak hang segv fork cheat hostile slow bomb; do
 		expect "$who"
 	done
+	# What the hostile one wrote: nothing, anywhere (the host's side is
+	# in host_state), the grader's reports and the submission included.
+	set -- $(find "$W/class/hostile" "$W/out/batch/hostile" -name nsw-hostile 2>/dev/null)
+	if [ $# = 0 ] && [ -s "$W/out/batch/hostile/step03/grade.json" ]; then
+		say hostile "wrote nothing" "ok: its sources, its build and the reports read-only to it"
+	else
+		bad hostile "wrote $#" "$*"
+	fi
 	if cmp -s "$W/host.before" "$W/host.after"; then
 		say host "unchanged" "ok: root, mounts, links, hostname, processes, cgroups"
 	else
 		bad host "CHANGED" "$(diff "$W/host.before" "$W/host.after" | grep '^[<>]' | head -5 | tr '\n' ' ')"
 	fi
-	[ "$(wc -l <"$W/out/grades.tsv")" = 9 ] ||
+	[ "$(wc -l <"$W/out/grades.tsv")" = 10 ] ||
 		bad grades.tsv "$(($(wc -l <"$W/out/grades.tsv") - 1)) rows" "not one row per student"
 }
 
 # ------------------------------------------------------ 2. the reports ---
 check_reports() {
-	set -- $(find "$OUT/check" "$W/out/batch" "$W/out-slow/batch" "$W/kit" -maxdepth 4 \
+	set -- $(find "$OUT/check" "$W/out/batch" "$W/out-slow/batch" "$W/out-bomb/batch" "$W/kit" -maxdepth 4 \
 		\( -name grade.json -o -name junit.xml -o -name grades.json -o -name grades.xml \) \
 		-not -path '*/unpacked/*' 2>/dev/null)
 	if [ $# -gt 0 ] && $PYTHON scripts/results.py check "$@"; then
 		say reports "$# files" "ok: grade.json, grades.json, junit.xml, grades.xml parse and hold their tests"
 	else
 		bad reports "$# files" "see the messages above"
+	fi
+}
+
+# A report as Criterion 2.4.1 writes it, its messages unescaped: a quote,
+# a pty's carriage return, a tab and a backslash in a runtime's stderr
+# must still give a grade, the failed check's message whole.
+check_raw_report() {
+	r=$W/raw/run
+	mkdir -p "$r"
+	echo 0 >"$r/build.status"
+	echo 0 >"$r/status"
+	: >"$r/leftovers"
+	printf 'step03::a\nstep03::b\n' >"$r/tests"
+	printf '{\n  "id": "Criterion v2.4.1",\n  "test_suites": [\n    {\n      "name": "step03",\n      "tests": [\n        {\n          "name": "a",\n          "status": "FAILED",\n          "messages": [\n            "no "/dev/pts/0\r",\n            "  " at\t\\1"\n          ]\n        },\n        {\n          "name": "b",\n          "status": "PASSED",\n          "messages": []\n        }\n      ]\n    }\n  ]\n}\n' >"$r/criterion.json"
+	# (it exits 1: not full marks)
+	$PYTHON scripts/results.py grade "$r" --step 03 --student raw --out "$W/raw" >/dev/null || true
+	if $PYTHON - "$W/raw/grade.json" 2>"$W/raw/check.err" <<'EOT'
+import json, sys
+r = json.load(open(sys.argv[1]))
+t = {t["name"]: t for t in r["tests"]}
+assert r["score"] == 2 and r["max"] == 3, r  # cleans_up too
+assert 'no "/dev/pts/0\r' in t["step03::a"]["message"], t["step03::a"]
+assert '" at\t\\1' in t["step03::a"]["message"], t["step03::a"]
+EOT
+	then
+		say reports "raw 2.4.1 report" "ok: unescaped quote, CR, tab, backslash in a message: graded, message whole"
+	else
+		bad reports "raw 2.4.1 report" "scripts/results.py cannot read it ($W/raw)"
 	fi
 }
 
@@ -294,7 +358,26 @@ check_workflow() {
 	fi
 }
 
-# ------------------------------------------------ 5. cgroup v2 as well --
+# ------------------------------------------ 5. the host's secrets hidden --
+# In the sandbox, what only root or a group may read in /etc reads as
+# nothing (a submission could include it and read it in its feedback);
+# the rest of /etc is there (the compiler needs it).
+check_hidden() {
+	mkdir -p "$W/hidden"
+	scripts/sandbox.sh run "$W/hidden" -- sh -c \
+		'cat /etc/shadow /etc/gshadow 2>/dev/null | wc -c >secrets; head -c 5 /etc/passwd >passwd' \
+		>"$W/hidden.log" 2>&1 || true
+	if [ -e /etc/shadow ] && [ "$(cat "$W/hidden/secrets" 2>/dev/null)" = 0 ] &&
+		[ "$(cat "$W/hidden/passwd" 2>/dev/null)" = "root:" ]; then
+		say secrets "/etc/shadow" "ok: empty in the sandbox, /etc/passwd readable"
+	elif [ ! -e /etc/shadow ]; then
+		say secrets "-" "skipped: no /etc/shadow here"
+	else
+		bad secrets "/etc/shadow" "readable in the sandbox ($W/hidden)"
+	fi
+}
+
+# ------------------------------------------------ 6. cgroup v2 as well --
 # A hybrid host grades with v1 controllers; its empty cgroup2 mount still
 # takes the sandbox's v2 path (the cgroup, its run leaf, the bind, what is
 # left, the clean-up), though not its limits, which need the controllers.
@@ -326,6 +409,8 @@ t1=$(date +%s)
 check_kit
 t2=$(date +%s)
 check_reports
+check_raw_report
+check_hidden
 check_v2
 echo "check-grading: the class in $((t1 - start)) s, the kit in $((t2 - t1)) s"
 echo "check-grading: $([ $fail = 0 ] && echo ok || echo FAILED) in $(($(date +%s) - start)) s (logs: $W)"

@@ -333,6 +333,23 @@ cmd_run() {
 	((rc == 0)) || return 124
 }
 
+# What only root or a group may read in the host's /etc (shadow, gshadow,
+# private keys) is hidden: root in the sandbox reads any file, and a
+# submission that includes /etc/shadow would find its lines in the
+# compiler's errors, its own feedback. /dev/null over a file, an empty
+# tmpfs over a directory; fstab(5) writes a space as \040.
+hidden() {
+	local new=$1 f
+	while IFS= read -r f; do
+		if [[ -d $f ]]; then
+			echo "nsw-hidden $new${f// /\\040} tmpfs ro,mode=0700 0 0"
+		else
+			echo "/dev/null $new${f// /\\040} none bind,ro 0 0"
+		fi
+	done < <(find /etc -xdev \( -type d ! -perm -o=rx -prune -print \) -o \
+		\( ! -type d ! -type l ! -perm -o=r -print \) 2>/dev/null)
+}
+
 # plan DIR SHOWN...: what the inside builds, written before it starts:
 # DIR/plan/dirs and files (the mount points to make), fstab1 (/usr, /etc,
 # /dev, /proc, /sys) and fstab2 (the cgroups and the shown paths), each
@@ -355,6 +372,7 @@ plan() {
 	{
 		echo "/usr $new/usr none bind,ro 0 0"
 		echo "/etc $new/etc none bind,ro 0 0"
+		hidden "$new"
 		for l in /bin /sbin /lib /lib32 /lib64 /libx32; do
 			[[ -L $l || ! -d $l ]] || echo "$l $new$l none bind,ro 0 0"
 		done
