@@ -1524,3 +1524,60 @@ static void init_keeps_nothing_of_the_host_on(const char *prog)
 ON_STEP(07, init_keeps_nothing_of_the_host)
 ON_STEP(08, init_keeps_nothing_of_the_host)
 ON_STEP(09, init_keeps_nothing_of_the_host)
+
+/*
+ * A record's PIDs are numbers of the runtime's PID namespace. A runtime
+ * started in another one (`unshare --pid --fork --mount-proc`) shares the
+ * host's /run/nsworkshop: the host must not read its runtime=1 as the
+ * host's PID 1 and sweep the live record as stale when it starts another
+ * container, and set_ns --name must not join whatever the host's PID N is.
+ */
+static void records_of_another_pid_namespace_stay_on(const char *prog)
+{
+	need_root();
+	struct run_opts o = {.timeout = 20};
+	char *name = xasprintf("hostile-pidns-%s-%d", prog, (int)getpid());
+	char *other = xasprintf("%s-b", name);
+	char *rec = xasprintf("/run/nsworkshop/%s.state", name);
+	char *bin = step_path(prog);
+	struct proc *a =
+	    proc_start(&o, "/usr/bin/unshare",
+		       (char *[]){"", "--pid", "--fork", "--mount-proc", "--",
+				  bin, "-q", "--name", name, "--net", "none",
+				  "sh", "-c", "echo up; sleep 20", NULL});
+
+	cr_assert(proc_wait_out(a, "up"), "%s: did not start: %s", prog,
+		  a->err);
+	struct proc *b =
+	    run_quiet(&o, prog, (char *[]){"--name", other, "true", NULL});
+	cr_expect_eq(b->status, 0, "%s: %s", prog, b->err);
+	cr_expect_eq(access(rec, F_OK), 0,
+		     "%s: the host swept the live record of a runtime in "
+		     "another PID namespace",
+		     prog);
+	struct proc *j =
+	    run_quiet(&o, "set_ns", (char *[]){"--name", name, "true", NULL});
+	cr_expect_eq(j->status, 125, "set_ns joined: %s", j->err);
+	cr_expect(strstr(j->err, "another PID namespace"), "set_ns: %s",
+		  j->err);
+	struct proc *c =
+	    run_quiet(&o, prog, (char *[]){"--name", name, "true", NULL});
+	cr_expect_eq(c->status, 125, "%s: the name was taken again", prog);
+	cr_expect(strstr(c->err, rec), "%s: the refusal names the record: %s",
+		  prog, c->err);
+	/* killed, its record stays: foreign, no host runtime sweeps it */
+	proc_kill(a, SIGKILL);
+	proc_finish(a);
+	unlink(rec);
+	proc_free(a);
+	proc_free(b);
+	proc_free(j);
+	proc_free(c);
+	free(bin);
+	free(rec);
+	free(other);
+	free(name);
+}
+ON_STEP(07, records_of_another_pid_namespace_stay)
+ON_STEP(08, records_of_another_pid_namespace_stay)
+ON_STEP(09, records_of_another_pid_namespace_stay)
