@@ -459,6 +459,46 @@ ON_STEP(07, ip_stays_in_the_pool_and_off_host_routes)
 ON_STEP(08, ip_stays_in_the_pool_and_off_host_routes)
 ON_STEP(09, ip_stays_in_the_pool_and_off_host_routes)
 
+/*
+ * Without --ip the runtime picks the first free /30 of 10.201.0.0/16: free
+ * of the host's addresses and, as Docker skips a pool under a route, of
+ * its routes in any table (a VPN's 10.201.0.0/23). A route over the whole
+ * pool leaves nothing: 125, one line saying why. In a throw-away namespace.
+ */
+static void default_address_avoids_host_routes_on(const char *prog)
+{
+	need_root();
+	char *bin = step_path(prog);
+	char *script = xasprintf(
+	    "ip link set lo up && ip route add 10.201.0.0/23 dev lo && "
+	    "ip route add 10.201.2.0/24 dev lo table 100 || exit 97; "
+	    "'%s' -q ip -4 -o addr show dev eth0 || exit 96; "
+	    "ip route add 10.201.0.0/16 dev lo table 101 || exit 97; "
+	    "'%s' -q true 2>/run/err; echo rc=$?; "
+	    "printf 'lines=%%s err=' $(wc -l </run/err); cat /run/err",
+	    bin, bin);
+	struct proc *p = throwaway(script, 30);
+
+	cr_assert_eq(p->status, 0, "the script: %d %s %s", p->status, p->out,
+		     p->err);
+	cr_expect(strstr(p->out, " 10.201.3.2/30 "),
+		  "%s: the first /30 off the host's routes is 10.201.3.0: %s",
+		  prog, p->out);
+	cr_expect_eq(field(p->out, "rc"), 125, "%s: full pool: %s", prog,
+		     p->out);
+	cr_expect_eq(field(p->out, "lines"), 1, "%s: one line: %s", prog,
+		     p->out);
+	cr_expect(strstr(p->out, "route"), "%s: says why: %s", prog, p->out);
+	free(script);
+	free(bin);
+	proc_free(p);
+}
+ON_STEP(05, default_address_avoids_host_routes)
+ON_STEP(06, default_address_avoids_host_routes)
+ON_STEP(07, default_address_avoids_host_routes)
+ON_STEP(08, default_address_avoids_host_routes)
+ON_STEP(09, default_address_avoids_host_routes)
+
 /* ------------------------------------- item 10: veth broadcast --- */
 
 /* Both ends of the veth pair have the subnet's broadcast address, as `ip
