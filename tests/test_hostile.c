@@ -458,6 +458,46 @@ ON_STEP(07, ip_stays_in_the_pool_and_off_host_routes)
 ON_STEP(08, ip_stays_in_the_pool_and_off_host_routes)
 ON_STEP(09, ip_stays_in_the_pool_and_off_host_routes)
 
+/*
+ * Without --ip the runtime picks the first free /30 of 10.201.0.0/16: free
+ * of the host's addresses and, as Docker skips a pool under a route, of
+ * its routes in any table (a VPN's 10.201.0.0/23). A route over the whole
+ * pool leaves nothing: 125, one line saying why. In a throw-away namespace.
+ */
+static void default_address_avoids_host_routes_on(const char *prog)
+{
+	need_root();
+	char *bin = step_path(prog);
+	char *script = xasprintf(
+	    "ip link set lo up && ip route add 10.201.0.0/23 dev lo && "
+	    "ip route add 10.201.2.0/24 dev lo table 100 || exit 97; "
+	    "'%s' -q ip -4 -o addr show dev eth0 || exit 96; "
+	    "ip route add 10.201.0.0/16 dev lo table 101 || exit 97; "
+	    "'%s' -q true 2>/run/err; echo rc=$?; "
+	    "printf 'lines=%%s err=' $(wc -l </run/err); cat /run/err",
+	    bin, bin);
+	struct proc *p = throwaway(script, 30);
+
+	cr_assert_eq(p->status, 0, "the script: %d %s %s", p->status, p->out,
+		     p->err);
+	cr_expect(strstr(p->out, " 10.201.3.2/30 "),
+		  "%s: the first /30 off the host's routes is 10.201.3.0: %s",
+		  prog, p->out);
+	cr_expect_eq(field(p->out, "rc"), 125, "%s: full pool: %s", prog,
+		     p->out);
+	cr_expect_eq(field(p->out, "lines"), 1, "%s: one line: %s", prog,
+		     p->out);
+	cr_expect(strstr(p->out, "route"), "%s: says why: %s", prog, p->out);
+	free(script);
+	free(bin);
+	proc_free(p);
+}
+ON_STEP(05, default_address_avoids_host_routes)
+ON_STEP(06, default_address_avoids_host_routes)
+ON_STEP(07, default_address_avoids_host_routes)
+ON_STEP(08, default_address_avoids_host_routes)
+ON_STEP(09, default_address_avoids_host_routes)
+
 /* ------------------------------------- item 10: veth broadcast --- */
 
 /* Both ends of the veth pair have the subnet's broadcast address, as `ip
@@ -1525,3 +1565,60 @@ static void init_keeps_nothing_of_the_host_on(const char *prog)
 ON_STEP(07, init_keeps_nothing_of_the_host)
 ON_STEP(08, init_keeps_nothing_of_the_host)
 ON_STEP(09, init_keeps_nothing_of_the_host)
+
+/*
+ * A record's PIDs are numbers of the runtime's PID namespace. A runtime
+ * started in another one (`unshare --pid --fork --mount-proc`) shares the
+ * host's /run/nsworkshop: the host must not read its runtime=1 as the
+ * host's PID 1 and sweep the live record as stale when it starts another
+ * container, and set_ns --name must not join whatever the host's PID N is.
+ */
+static void records_of_another_pid_namespace_stay_on(const char *prog)
+{
+	need_root();
+	struct run_opts o = {.timeout = 20};
+	char *name = xasprintf("hostile-pidns-%s-%d", prog, (int)getpid());
+	char *other = xasprintf("%s-b", name);
+	char *rec = xasprintf("/run/nsworkshop/%s.state", name);
+	char *bin = step_path(prog);
+	struct proc *a =
+	    proc_start(&o, "/usr/bin/unshare",
+		       (char *[]){"", "--pid", "--fork", "--mount-proc", "--",
+				  bin, "-q", "--name", name, "--net", "none",
+				  "sh", "-c", "echo up; sleep 20", NULL});
+
+	cr_assert(proc_wait_out(a, "up"), "%s: did not start: %s", prog,
+		  a->err);
+	struct proc *b =
+	    run_quiet(&o, prog, (char *[]){"--name", other, "true", NULL});
+	expect_status(b, 0, "%s", prog);
+	cr_expect_eq(access(rec, F_OK), 0,
+		     "%s: the host swept the live record of a runtime in "
+		     "another PID namespace",
+		     prog);
+	struct proc *j =
+	    run_quiet(&o, "set_ns", (char *[]){"--name", name, "true", NULL});
+	expect_status(j, 125, "set_ns joined");
+	cr_expect(strstr(j->err, "another PID namespace"), "set_ns: %s",
+		  j->err);
+	struct proc *c =
+	    run_quiet(&o, prog, (char *[]){"--name", name, "true", NULL});
+	expect_status(c, 125, "%s: the name was taken again", prog);
+	cr_expect(strstr(c->err, rec), "%s: the refusal names the record: %s",
+		  prog, c->err);
+	/* killed, its record stays: foreign, no host runtime sweeps it */
+	proc_kill(a, SIGKILL);
+	proc_finish(a);
+	unlink(rec);
+	proc_free(a);
+	proc_free(b);
+	proc_free(j);
+	proc_free(c);
+	free(bin);
+	free(rec);
+	free(other);
+	free(name);
+}
+ON_STEP(07, records_of_another_pid_namespace_stay)
+ON_STEP(08, records_of_another_pid_namespace_stay)
+ON_STEP(09, records_of_another_pid_namespace_stay)
