@@ -21,6 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "syscalls.h"
+
 const int forwarded_signals[] = {SIGINT,  SIGTERM, SIGHUP,   SIGQUIT,
 				 SIGUSR1, SIGUSR2, SIGWINCH, 0};
 
@@ -114,10 +116,11 @@ int run_init(char *const argv[], int (*exec)(char *const argv[]), int report_fd,
 
 	/* step07 { fork(2) into COMMAND; the child reset_signals() and
 	 * _exit(2)s with EXEC(ARGV). The parent forward_signals() to it (stop
-	 * timeout 0), closes REPORT_FD and reaps with waitpid(2) -1, again on
-	 * EINTR, every process that ends, orphans included, until COMMAND
-	 * does: return status_of() its status. A failed fork, sigaction or
-	 * waitpid: fill E, -1 */
+	 * timeout 0), closes REPORT_FD and every descriptor from 3 on
+	 * (sys_close_range), and reaps with waitpid(2) -1, again on EINTR,
+	 * every process that ends, orphans included, until COMMAND does:
+	 * return status_of() its status. A failed fork, sigaction,
+	 * close_range or waitpid: fill E, -1 */
 	command = fork();
 	if (command == -1)
 		return fail(e, "fork", "--init");
@@ -129,6 +132,12 @@ int run_init(char *const argv[], int (*exec)(char *const argv[]), int report_fd,
 	 * would keep the runtime waiting for an exec that PID 1 never does. */
 	if (report_fd >= 0)
 		close(report_fd);
+	/* PID 1 never execs: close-on-exec closes nothing of what the caller
+	 * left open (a shell's `7< /`). Without root it stays dumpable (its
+	 * uid never changed), and the container's root could reopen
+	 * /proc/1/fd/7, a host directory (CVE-2024-21626's door). */
+	if (sys_close_range(3, ~0U, 0) == -1)
+		return fail(e, "close_range", "3, --init");
 	/* No stop timeout here: the runtime outside owns that decision. */
 	if (forward_signals(&command, 0, e) == -1)
 		return -1;
