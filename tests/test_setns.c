@@ -999,6 +999,30 @@ Test(step07_setns, joined_process_has_a_session_of_its_own)
 	target_stop(&t);
 }
 
+/* -m enters the container proper, so it joins every namespace, as runc
+ * exec does: the mount namespace alone ran the container's own programs
+ * (its PATH, its /tmp) as root of the host's user, PID and network
+ * namespaces, able to kill any host process. */
+Test(step07_setns, mount_join_is_a_join_of_every_namespace)
+{
+	need_root();
+	struct target t = step07_target(NULL);
+	char *want = xasprintf("user:[%lu]\npid:[%lu]\nnet:[%lu]\n",
+			       ns_inode(t.pid, "user"), ns_inode(t.pid, "pid"),
+			       ns_inode(t.pid, "net"));
+	struct proc *p =
+	    run(NULL, "set_ns", "-q", "-t", t.spid, "-m", "sh", "-c",
+		"for n in user pid net; do readlink "
+		"/proc/self/ns/$n; done",
+		NULL);
+
+	cr_expect_eq(p->status, 0, "%s", p->err);
+	cr_expect_str_eq(p->out, want, "-m: %s", p->err);
+	proc_free(p);
+	free(want);
+	target_stop(&t);
+}
+
 /* RELIABILITY row 17 for set_ns (CVE-2017-5226): under script(1) the
  * caller's stdin is a terminal; from its own session the joined process
  * cannot push a character into it. */
