@@ -153,7 +153,7 @@ static int copy_entry(int sdir, const char *sname, int ddir, const char *dname,
 int idcopy_prepare(const char *layer, const char *uid_map, const char *gid_map,
 		   char out[PATH_MAX], struct err *e)
 {
-	char store[PATH_MAX], key[160], tmp[32];
+	char store[PATH_MAX], key[256], tmp[32];
 	int top, dir = -1, t = -1, rc = -1, have;
 	struct shift m;
 	struct stat st;
@@ -165,9 +165,11 @@ int idcopy_prepare(const char *layer, const char *uid_map, const char *gid_map,
 	if (stat(layer, &st) == -1)
 		return fail(e, "stat", layer);
 	m.dev = st.st_dev;
-	snprintf(key, sizeof(key), "%llx-%llx-u%lu-%lu-%lu-g%lu-%lu-%lu",
-		 (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
-		 m.uin, m.uout, m.ucount, m.gin, m.gout, m.gcount);
+	if (snprintf(key, sizeof(key), "%llx-%llx-u%lu-%lu-%lu-g%lu-%lu-%lu",
+		     (unsigned long long)st.st_dev,
+		     (unsigned long long)st.st_ino, m.uin, m.uout, m.ucount,
+		     m.gin, m.gout, m.gcount) >= (int)sizeof(key))
+		return fail_errno(e, ENAMETOOLONG, "idmap", layer);
 	top = store_open(0, store, e);
 	if (top == -1 || (dir = store_subdir(top, "idmap", 1, e)) == -1)
 		goto out;

@@ -78,7 +78,9 @@ static int write_map(pid_t pid, const char *file, const char *map,
 	char path[64];
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	if (snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file) >=
+	    (int)sizeof(path))
+		return fail_errno(e, ENAMETOOLONG, "open", file);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd == -1)
 		return fail(e, "open", path);
@@ -126,6 +128,7 @@ static int idmap_userns(const struct overlay *o, struct err *e)
 	close(fds[0]);
 	if (write_map(pid, "uid_map", o->uid_map, e) == 0 &&
 	    write_map(pid, "gid_map", o->gid_map, e) == 0) {
+		/* allow-snprintf: 64 bytes hold it */
 		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
 		ns = open(path, O_RDONLY | O_CLOEXEC);
 		if (ns == -1)
@@ -168,6 +171,7 @@ struct stack {
 	int scratch;	       /* the tmpfs over LOWER0 */
 	int base;	       /* where upper/ and work/ are: scratch or the
 				* kept layer, layers/NAME */
+	char where[PATH_MAX];  /* and its path, for -v */
 };
 
 /* Idmap layer I's clone through USERNS; where the kernel or the
@@ -285,6 +289,7 @@ static int mount_scratch(const struct overlay *o, struct stack *s,
 			   MOVE_MOUNT_F_EMPTY_PATH) == -1)
 		return fail(e, "move_mount tmpfs", o->lower[0]);
 	for (int i = 0; i < o->nlower; i++) {
+		/* allow-snprintf: i < OVL_MAX_LOWER */
 		snprintf(name, sizeof(name), "lower%d", i);
 		if (mkdirat(s->scratch, name, 0700) == -1 ||
 		    sys_move_mount(s->fd[i], "", s->scratch, name,
@@ -313,15 +318,39 @@ static int describe(const struct overlay *o, char *out, size_t size)
 	return n >= 0 && (size_t)n < size - len ? 0 : -1;
 }
 
+/* The kept layer FD's list of lower layers: written when it is new, else
+ * the same as WANT. */
+static int check_lowers(const struct overlay *o, int fd, const char *where,
+			const char *want, struct err *e)
+{
+	static char have[OVL_MAX_LOWER * (PATH_MAX + 8) + 256];
+	struct err miss;
+
+	if (store_read(fd, "lowers", have, sizeof(have), &miss) == -1) {
+		if (miss.errnum != ENOENT) {
+			*e = miss;
+			return -1;
+		}
+		trace("kept layer %s: new", where);
+		return store_write(fd, "lowers", want, e);
+	}
+	trace("kept layer %s: reused", where);
+	if (strcmp(have, want) == 0)
+		return 0;
+	fail_errno(e, EEXIST, "--keep", o->keep);
+	e->hint = "this kept layer was made over other lower layers or maps "
+		  "(see its lowers file): start it as before, or remove it "
+		  "with --rm-layer NAME";
+	return -1;
+}
+
 /* --name NAME --keep: STORE/layers/NAME, made with the list of its lower
  * layers, or reused when that list is the same. */
-static int open_kept(const struct overlay *o, struct err *e)
+static int open_kept(const struct overlay *o, struct stack *s, struct err *e)
 {
-	static char want[OVL_MAX_LOWER * (PATH_MAX + 8) + 256],
-	    have[sizeof(want)];
+	static char want[OVL_MAX_LOWER * (PATH_MAX + 8) + 256];
 	char store[PATH_MAX];
 	int top, layers = -1, fd = -1;
-	struct err miss;
 
 	if (describe(o, want, sizeof(want)) == -1)
 		return fail_errno(e, ENAMETOOLONG, "--keep", o->keep);
@@ -332,20 +361,11 @@ static int open_kept(const struct overlay *o, struct err *e)
 		fd = store_subdir(layers, o->keep, 1, e);
 	if (fd == -1)
 		goto out;
-	if (store_read(fd, "lowers", have, sizeof(have), &miss) == 0) {
-		trace("kept layer %s/layers/%s: reused", store, o->keep);
-		if (strcmp(have, want) == 0)
-			goto out;
-		fail_errno(e, EEXIST, "--keep", o->keep);
-		e->hint = "this kept layer was made over other lower layers or "
-			  "maps (see its lowers file): start it as before, or "
-			  "remove it with --rm-layer NAME";
-	} else if (miss.errnum == ENOENT) {
-		trace("kept layer %s/layers/%s: new", store, o->keep);
-		if (store_write(fd, "lowers", want, e) == 0)
-			goto out;
-	} else
-		*e = miss;
+	if (snprintf(s->where, sizeof(s->where), "%s/layers/%s", store,
+		     o->keep) >= (int)sizeof(s->where))
+		fail_errno(e, ENAMETOOLONG, "--keep", o->keep);
+	else if (check_lowers(o, fd, s->where, want, e) == 0)
+		goto out;
 	close(fd);
 	fd = -1;
 out:
@@ -427,6 +447,7 @@ static int mount_overlay(struct overlay *o, struct stack *s, struct err *e)
 		return fail_errno(e, E2BIG, "overlay options", "");
 	if (mkdirat(s->scratch, "merged", 0755) == -1)
 		return fail(e, "mkdir", "merged");
+	/* allow-snprintf: 64 bytes hold it */
 	snprintf(target, sizeof(target), "/proc/self/fd/%d/merged", s->scratch);
 	if (snprintf(o->merged, sizeof(o->merged), "%s/merged", o->lower[0]) >=
 	    (int)sizeof(o->merged))
@@ -461,12 +482,12 @@ static int try_mount(struct overlay *o, struct stack *s, struct err *e)
 	s->scratch = s->base = -1;
 	if (open_layers(o, s, e) == -1 || mount_scratch(o, s, e) == -1)
 		return -1;
-	s->base = o->keep ? open_kept(o, e) : s->scratch;
+	/* allow-snprintf: only for -v */
+	snprintf(s->where, sizeof(s->where), "the tmpfs on %s", o->lower[0]);
+	s->base = o->keep ? open_kept(o, s, e) : s->scratch;
 	if (s->base == -1 || make_upper(o, s, e) == -1)
 		return -1;
-	trace("upperdir and workdir: %s%s/upper, work",
-	      o->keep ? "kept layer " : "tmpfs ",
-	      o->keep ? o->keep : o->lower[0]);
+	trace("upperdir, workdir: upper/, work/ in %s", s->where);
 	return mount_overlay(o, s, e);
 }
 

@@ -101,5 +101,6 @@ void sha256_hex(struct sha256 *s, char out[65])
 		pad[n + i] = (unsigned char)(bits >> (56 - 8 * i));
 	sha256_update(s, pad, n + 8);
 	for (int i = 0; i < 8; i++)
+		/* allow-snprintf: 8 digits, always */
 		snprintf(out + 8 * i, 9, "%08x", s->h[i]);
 }

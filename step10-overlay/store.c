@@ -113,7 +113,7 @@ int store_subdir(int dirfd, const char *name, int create, struct err *e)
  * on them (flock(2)) that ended with their last descriptor. */
 static void sweep_tmp(int dirfd)
 {
-	int fd = dup(dirfd);
+	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
 	DIR *d = fd == -1 ? NULL : fdopendir(fd);
 	struct dirent *de;
 	struct err ignored;
@@ -142,7 +142,8 @@ int store_tmpdir(int dirfd, char name[32], struct err *e)
 	int fd;
 
 	sweep_tmp(dirfd);
-	snprintf(name, 32, ".tmp-%d", (int)getpid());
+	if (snprintf(name, 32, ".tmp-%d", (int)getpid()) >= 32)
+		return fail_errno(e, ENAMETOOLONG, "mkdir", ".tmp-PID");
 	fd = open_dir(dirfd, name, 1, e);
 	if (fd == -1)
 		return -1;

@@ -147,35 +147,44 @@ static int parse_header(const unsigned char *h, struct entry *en, struct err *e)
 	/* ustar: a name of up to 256 bytes is PREFIX "/" NAME. */
 	field(prefix, sizeof(prefix), h + 345, 155);
 	if (memcmp(h + 257, "ustar", 5) == 0 && prefix[0])
+		/* allow-snprintf: 256 bytes at most */
 		snprintf(en->name, sizeof(en->name), "%s/%s", prefix, name);
 	else
-		snprintf(en->name, sizeof(en->name), "%s", name);
+		memcpy(en->name, name, sizeof(name));
 	return 0;
 }
 
 /* What an extended header said overrides the ustar fields. */
 static void apply_pending(const struct pending *pd, struct entry *en)
 {
+	/* The same sizes: nothing is cut. */
 	if (pd->name[0])
-		snprintf(en->name, sizeof(en->name), "%s", pd->name);
+		memcpy(en->name, pd->name, sizeof(en->name));
 	if (pd->link[0])
-		snprintf(en->link, sizeof(en->link), "%s", pd->link);
+		memcpy(en->link, pd->link, sizeof(en->link));
 	if (pd->has_size)
 		en->size = pd->size;
 }
 
 /* One pax record, "key=value": the keys that change where or what an
- * entry is; the others (times, xattrs, comments) are not needed here. */
-static void pax_record(const char *key, const char *value, struct pending *pd)
+ * entry is; the others (times, xattrs, comments) are not needed here.
+ * -1 for a name longer than PATH_MAX. */
+static int pax_record(const char *key, const char *value, struct pending *pd)
 {
-	if (strcmp(key, "path") == 0)
-		snprintf(pd->name, sizeof(pd->name), "%s", value);
-	else if (strcmp(key, "linkpath") == 0)
-		snprintf(pd->link, sizeof(pd->link), "%s", value);
-	else if (strcmp(key, "size") == 0) {
+	char *to = strcmp(key, "path") == 0	  ? pd->name
+		   : strcmp(key, "linkpath") == 0 ? pd->link
+						  : NULL;
+
+	if (strcmp(key, "size") == 0) {
 		pd->size = strtoull(value, NULL, 10);
 		pd->has_size = 1;
 	}
+	if (!to)
+		return 0;
+	if (strlen(value) >= PATH_MAX)
+		return -1;
+	memcpy(to, value, strlen(value) + 1);
+	return 0;
 }
 
 /* Records "LEN key=value\n", LEN counting the whole record. */
@@ -196,7 +205,8 @@ static int parse_pax(char *buf, size_t len, struct pending *pd, struct err *e)
 		if (!eq)
 			return bad_archive(e, "a pax record");
 		*eq = '\0';
-		pax_record(end + 1, eq + 1, pd);
+		if (pax_record(end + 1, eq + 1, pd) == -1)
+			return bad_archive(e, "a pax name over PATH_MAX");
 		off += n;
 	}
 	return 0;
