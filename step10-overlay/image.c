@@ -107,8 +107,11 @@ static int source_read(void *ctx, void *buf, size_t len, struct err *e)
 	}
 	if (done == 0)
 		return 1;
-	if (done < len)
-		return fail_errno(e, EINVAL, "read the archive", "truncated");
+	if (done < len) {
+		fail_errno(e, EINVAL, "read the archive", "truncated");
+		e->hint = "the file ends in the middle of an entry";
+		return -1;
+	}
 	return 0;
 }
 

@@ -301,6 +301,18 @@ static int mount_scratch(const struct overlay *o, struct stack *s,
 	return 0;
 }
 
+/* A kept layer's NAME is one component of the store: no '/', and not
+ * hidden (".", "..", and the store's own .tmp-PID). */
+static int check_name(const char *name, struct err *e)
+{
+	if (name[0] && name[0] != '.' && !strchr(name, '/') &&
+	    strlen(name) <= NAME_MAX)
+		return 0;
+	fail_errno(e, EINVAL, "kept layer", name);
+	e->hint = "a name of the store: no '/', not starting with '.'";
+	return -1;
+}
+
 /* What a kept layer was made over: its upper layer only makes sense on
  * the same lower layers, with the same owners. */
 static int describe(const struct overlay *o, char *out, size_t size)
@@ -352,6 +364,8 @@ static int open_kept(const struct overlay *o, struct stack *s, struct err *e)
 	char store[PATH_MAX];
 	int top, layers = -1, fd = -1;
 
+	if (check_name(o->keep, e) == -1)
+		return -1;
 	if (describe(o, want, sizeof(want)) == -1)
 		return fail_errno(e, ENAMETOOLONG, "--keep", o->keep);
 	top = store_open(o->rootless, store, e);
@@ -516,6 +530,8 @@ int overlay_remove_layer(const char *name, int rootless, struct err *e)
 	char store[PATH_MAX];
 	int top, layers = -1, fd = -1, rc = -1;
 
+	if (check_name(name, e) == -1)
+		return -1;
 	top = store_open(rootless, store, e);
 	if (top != -1)
 		layers = store_subdir(top, "layers", 0, e);
