@@ -1,5 +1,5 @@
 /*
- * No container changes the image (RELIABILITY.md row 46; Docker's
+ * No container changes the image (docs/reliability.md, row 46; Docker's
  * read-only image layers, bubblewrap's --ro-bind): from step03 on the
  * rootfs is mounted read-only inside, and only /tmp, /dev and /dev/shm
  * (tmpfs of the container's own) take writes.

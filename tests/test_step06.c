@@ -5,6 +5,7 @@
 #include "harness.h"
 
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,41 +126,46 @@ Test(step06, as_root_container_root_is_not_host_root)
 	proc_free(p);
 }
 
-/* A rootfs copy with a world-writable directory and a root-only file. */
+/* A rootfs copy with a root-only file. */
 static char *rootfs_with_probes(void)
 {
 	char *dir = rootless_copy("step06");
-	char *cmd = xasprintf("mkdir -m 777 %s/rootfs/shared && "
-			      "echo s3cret > %s/rootfs/secret && "
+	char *cmd = xasprintf("echo s3cret > %s/rootfs/secret && "
 			      "chmod 600 %s/rootfs/secret",
-			      dir, dir, dir);
+			      dir, dir);
 
 	cr_assert_eq(system(cmd), 0);
 	free(cmd);
 	return dir;
 }
 
+/* The rootfs is read-only (step03): the file is made on the container's
+ * /tmp, a tmpfs of its own, and looked at from the host through
+ * /proc/PID/root while the container waits. */
 Test(step06, files_made_inside_belong_to_the_mapped_uid)
 {
 	need_root();
-	char *dir = rootfs_with_probes();
-	char *bin = xasprintf("%s/step06", dir);
-	char *cmd = xasprintf("%stouch /shared/made-inside", guard("user"));
-	struct proc *p =
-	    run(NULL, bin, "-q", "--net", "none", "/bin/sh", "-c", cmd, NULL);
-	char *file = xasprintf("%s/rootfs/shared/made-inside", dir);
+	char *g = guard("user");
+	char *cmd =
+	    xasprintf("%stouch /tmp/made-inside && echo made && read x", g);
+	struct run_opts o = {.keep_stdin = true};
+	struct proc *p = proc_start(
+	    &o, "step06",
+	    (char *[]){"", "--net", "none", "/bin/sh", "-c", cmd, NULL});
+	pid_t child = proc_child(p);
 	struct stat st;
 
-	cr_expect_eq(p->status, 0, "%s", p->err);
-	cr_assert_eq(stat(file, &st), 0, "file made");
+	cr_assert(proc_wait_out(p, "made"), "%s", p->err);
+	char *file = xasprintf("/proc/%d/root/tmp/made-inside", (int)child);
+	cr_assert_eq(stat(file, &st), 0, "%s: %s", file, strerror(errno));
 	cr_expect_eq(st.st_uid, 100000, "owned by host uid %u",
 		     (unsigned)st.st_uid);
 	cr_expect_eq(st.st_gid, 100000);
-	rm_rf(dir);
+	proc_write(p, "\n");
+	cr_expect_eq(proc_finish(p), 0, "%s", p->err);
 	free(file);
 	free(cmd);
-	free(bin);
-	free(dir);
+	free(g);
 	proc_free(p);
 }
 

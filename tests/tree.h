@@ -1,7 +1,7 @@
 /*
  * Trees on the host that a test hands to a container, and their checksum:
- * what RELIABILITY.md row 46 ("no container changes the image") compares
- * before and after.
+ * what row 46 of docs/reliability.md ("no container changes the image")
+ * compares before and after.
  */
 #ifndef TREE_H
 #define TREE_H
