@@ -11,7 +11,7 @@
  * prepared before rename(2) moves it into place atomically.
  *
  * The layers are put together on a small tmpfs mounted over the lowest
- * layer, in a mount namespace of our own (so nothing reaches the host):
+ * layer, in the container's mount namespace (so nothing reaches the host):
  *
  *	LOWER0/            tmpfs, size=512m
  *	  lower0 .. lowerN each lower layer, a clone of its mount (open_tree)
@@ -20,23 +20,21 @@
  *
  * Under a user namespace, container root is host uid 100000 and the image
  * belongs to host root: an overlay of it mounts, but root inside may not
- * change anything. So each lower layer's mount is idmapped through a user
- * namespace with the container's maps (mount_setattr(2) MOUNT_ATTR_IDMAP,
- * Linux 5.12; overlayfs accepts idmapped layers since 5.19): host uid 0
- * shows as 100000, the container's root. Without idmapped mounts, a copy
- * of the layer chowned into the container's range is used (idcopy.c).
+ * change anything. So each lower layer's mount is idmapped through the
+ * container's own user namespace (mount_setattr(2) MOUNT_ATTR_IDMAP, Linux
+ * 5.12; overlayfs accepts idmapped layers since 5.19): host uid 0 shows as
+ * 100000, the container's root. Without idmapped mounts, a copy of the
+ * layer chowned into the container's range is used (idcopy.c).
  */
 #include "overlay.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -70,73 +68,6 @@ static int idmap_needed(const struct overlay *o)
 		return 1;
 	return sscanf(o->gid_map, "%lu %lu %lu", &in, &out, &count) == 3 &&
 	       in != out;
-}
-
-static int write_map(pid_t pid, const char *file, const char *map,
-		     struct err *e)
-{
-	char path[64];
-	int fd;
-
-	if (snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file) >=
-	    (int)sizeof(path))
-		return fail_errno(e, ENAMETOOLONG, "open", file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd == -1)
-		return fail(e, "open", path);
-	if (write_all(fd, map, strlen(map)) == -1) {
-		fail(e, "write", path);
-		close(fd);
-		return -1;
-	}
-	return close(fd) == -1 ? fail(e, "close", path) : 0;
-}
-
-static int helper(void *arg)
-{
-	int *fds = arg;
-	char c;
-
-	close(fds[1]);
-	while (read(fds[0], &c, 1) == -1 && errno == EINTR)
-		;
-	return 0;
-}
-
-/*
- * MOUNT_ATTR_IDMAP takes a user namespace, not a map: make one with the
- * container's maps, held by a helper that waits on a pipe, and keep only
- * its /proc/PID/ns/user (util-linux mount's X-mount.idmap does the same).
- */
-static int idmap_userns(const struct overlay *o, struct err *e)
-{
-	static char stack[16 * 1024] __attribute__((aligned(16)));
-	int fds[2], ns = -1;
-	char path[64];
-	pid_t pid;
-
-	if (pipe2(fds, O_CLOEXEC) == -1)
-		return fail(e, "pipe2", "");
-	pid =
-	    clone(helper, stack + sizeof(stack), CLONE_NEWUSER | SIGCHLD, fds);
-	if (pid == -1) {
-		fail(e, "clone", "CLONE_NEWUSER");
-		close(fds[0]);
-		close(fds[1]);
-		return -1;
-	}
-	close(fds[0]);
-	if (write_map(pid, "uid_map", o->uid_map, e) == 0 &&
-	    write_map(pid, "gid_map", o->gid_map, e) == 0) {
-		/* allow-snprintf: 64 bytes hold it */
-		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
-		ns = open(path, O_RDONLY | O_CLOEXEC);
-		if (ns == -1)
-			fail(e, "open", path);
-	}
-	close(fds[1]); /* the helper reads EOF and exits */
-	waitpid(pid, NULL, 0);
-	return ns;
 }
 
 /* A clone of the mount of the layer PATH, attached nowhere yet. */
@@ -207,35 +138,27 @@ static int idmap_layer(const struct overlay *o, int i, struct stack *s,
 	return s->fd[i] == -1 ? -1 : 0;
 }
 
-/* Clone every lower layer's mount, idmapped when the maps move ids. */
-static int open_layers(const struct overlay *o, struct stack *s, struct err *e)
+/* Clone every lower layer's mount, idmapped through USERNS when the maps
+ * move ids. */
+static int open_layers(const struct overlay *o, struct stack *s, int userns,
+		       struct err *e)
 {
 	struct stat st;
-	int userns = -1, rc = -1;
 
 	for (int i = 0; i < o->nlower; i++) {
 		trace("open_tree(%s, OPEN_TREE_CLONE): lower%d", o->lower[i],
 		      i);
 		s->fd[i] = clone_layer(o->lower[i], e);
 		if (s->fd[i] == -1)
-			goto out;
-		if (!idmap_needed(o))
-			continue;
-		if (userns == -1 && (userns = idmap_userns(o, e)) == -1)
-			goto out;
-		if (idmap_layer(o, i, s, userns, e) == -1)
-			goto out;
+			return -1;
+		if (userns != -1 && idmap_needed(o) &&
+		    idmap_layer(o, i, s, userns, e) == -1)
+			return -1;
 	}
-	if (fstat(s->fd[o->nlower - 1], &st) == -1) {
-		fail(e, "fstat", o->lower[o->nlower - 1]);
-		goto out;
-	}
+	if (fstat(s->fd[o->nlower - 1], &st) == -1)
+		return fail(e, "fstat", o->lower[o->nlower - 1]);
 	s->mode = st.st_mode & 07777;
-	rc = 0;
-out:
-	if (userns != -1)
-		close(userns);
-	return rc;
+	return 0;
 }
 
 /*
@@ -489,12 +412,13 @@ static void close_stack(struct stack *s, int nlower)
 		close(s->scratch);
 }
 
-static int try_mount(struct overlay *o, struct stack *s, struct err *e)
+static int try_mount(struct overlay *o, struct stack *s, int userns,
+		     struct err *e)
 {
 	for (int i = 0; i < OVL_MAX_LOWER; i++)
 		s->fd[i] = -1;
 	s->scratch = s->base = -1;
-	if (open_layers(o, s, e) == -1 || mount_scratch(o, s, e) == -1)
+	if (open_layers(o, s, userns, e) == -1 || mount_scratch(o, s, e) == -1)
 		return -1;
 	/* allow-snprintf: only for -v */
 	snprintf(s->where, sizeof(s->where), "the tmpfs on %s", o->lower[0]);
@@ -505,11 +429,25 @@ static int try_mount(struct overlay *o, struct stack *s, struct err *e)
 	return mount_overlay(o, s, e);
 }
 
-int overlay_mount(struct overlay *o, struct err *e)
+int overlay_path(struct overlay *o, struct err *e)
+{
+	if (snprintf(o->merged, sizeof(o->merged), "%s/merged", o->lower[0]) >=
+	    (int)sizeof(o->merged))
+		return fail_errno(e, ENAMETOOLONG, "overlay", o->lower[0]);
+	return 0;
+}
+
+int overlay_mount(struct overlay *o, int userns, struct err *e)
 {
 	struct stack s = {0};
-	int rc = try_mount(o, &s, e);
+	int rc;
 
+	/* On a systemd host `/` is shared, and the mounts below would be
+	 * replayed in the host's namespace (mount_namespaces(7)). */
+	trace("mount(/, MS_REC | MS_PRIVATE)");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
+		return fail(e, "mount", "/, MS_REC | MS_PRIVATE");
+	rc = try_mount(o, &s, userns, e);
 	close_stack(&s, o->nlower);
 	/* Linux 5.12 to 5.18 idmap mounts, but overlayfs refuses idmapped
 	 * layers (EINVAL) until 5.19: chowned copies then. */
@@ -519,9 +457,68 @@ int overlay_mount(struct overlay *o, struct err *e)
 		umount2(o->lower[0], MNT_DETACH);
 		memset(&s, 0, sizeof(s));
 		s.copies = 1;
-		rc = try_mount(o, &s, e);
+		rc = try_mount(o, &s, userns, e);
 		close_stack(&s, o->nlower);
 	}
+	return rc;
+}
+
+/* Open /proc/PID/ns/NAME. */
+static int open_ns(pid_t pid, const char *name, struct err *e)
+{
+	char path[64];
+	int fd;
+
+	/* allow-snprintf: 64 bytes hold it */
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd == -1 ? fail(e, "open", path) : fd;
+}
+
+/*
+ * Into the child's mount namespace and back. setns(2) CLONE_NEWNS needs
+ * CAP_SYS_ADMIN over the namespace's owner (the child's user namespace,
+ * which ours owns) and resets our root and working directory to the
+ * namespace's: WD brings ours back.
+ */
+static int enter_ns(int ns, int wd, struct err *e)
+{
+	if (setns(ns, CLONE_NEWNS) == -1)
+		return fail(e, "setns", "CLONE_NEWNS");
+	if (wd != -1 && fchdir(wd) == -1)
+		return fail(e, "fchdir", "the working directory");
+	return 0;
+}
+
+int overlay_mount_in(struct overlay *o, pid_t child, struct err *e)
+{
+	int self = -1, wd = -1, mnt = -1, user = -1, rc = -1;
+	struct err back;
+
+	self = open_ns(getpid(), "mnt", e);
+	wd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (self == -1 || (wd == -1 && fail(e, "open", ".")) ||
+	    (mnt = open_ns(child, "mnt", e)) == -1 ||
+	    (user = open_ns(child, "user", e)) == -1)
+		goto out;
+	trace("setns(mount namespace of %d)", (int)child);
+	if (enter_ns(mnt, -1, e) == -1)
+		goto out;
+	rc = overlay_mount(o, user, e);
+	trace("setns(ours)");
+	if (enter_ns(self, wd, &back) == -1) {
+		*e = back;
+		rc = -1;
+	}
+out:
+	if (user != -1)
+		close(user);
+	if (mnt != -1)
+		close(mnt);
+	if (wd != -1)
+		close(wd);
+	if (self != -1)
+		close(self);
 	return rc;
 }
 

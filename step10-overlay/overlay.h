@@ -8,6 +8,7 @@
 #define OVERLAY_H
 
 #include <limits.h>
+#include <sys/types.h>
 
 #include "err.h"
 
@@ -24,9 +25,18 @@ struct overlay {
 	char merged[PATH_MAX]; /* out: where the overlay is mounted */
 };
 
-/* Mount the overlay at LOWER[0]/merged, on a tmpfs over LOWER[0]: in a
- * mount namespace of our own whose propagation is private. */
-int overlay_mount(struct overlay *o, struct err *e);
+/* MERGED = LOWER[0]/merged, where the overlay will be: the container's
+ * rootfs, known before the overlay is mounted. */
+int overlay_path(struct overlay *o, struct err *e);
+
+/* Mount the overlay at MERGED, on a tmpfs over LOWER[0], in the current
+ * mount namespace (never the host's: it makes `/` private first). USERNS:
+ * the container's user namespace, to idmap the lower layers (-1: none). */
+int overlay_mount(struct overlay *o, int userns, struct err *e);
+
+/* As root, overlay_mount in the mount namespace of CHILD, idmapped through
+ * its user namespace, and come back. */
+int overlay_mount_in(struct overlay *o, pid_t child, struct err *e);
 
 /* --rm-layer NAME: remove the kept layer NAME. */
 int overlay_remove_layer(const char *name, int rootless, struct err *e);
