@@ -386,12 +386,15 @@ static int mount_overlay(struct overlay *o, struct stack *s, struct err *e)
 		return fail(e, "mkdir", "merged");
 	/* allow-snprintf: 64 bytes hold it */
 	snprintf(target, sizeof(target), "/proc/self/fd/%d/merged", s->scratch);
-	if (snprintf(o->merged, sizeof(o->merged), "%s/merged", o->lower[0]) >=
-	    (int)sizeof(o->merged))
-		return fail_errno(e, ENAMETOOLONG, "overlay", o->lower[0]);
+	if (overlay_path(o, e) == -1)
+		return -1;
 	trace("mount(overlay, %s, \"%s\")", o->merged, opts);
+	/* step10 { mount(2) a filesystem of type "overlay" on TARGET, with
+	 * OPTS as its data: the lower layers, the upper layer and the work
+	 * directory; 0 when it is mounted */
 	if (mount("nsworkshop-overlay", target, "overlay", 0, opts) == 0)
 		return 0;
+	/* } step10, skeleton: return fail_errno(e, ENOSYS, "mount", target); */
 	fail(e, "mount overlay", o->merged);
 	if (o->rootless && (e->errnum == EINVAL || e->errnum == EPERM))
 		e->hint = "overlayfs in a user namespace needs Linux >= 5.11 "

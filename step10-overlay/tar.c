@@ -259,6 +259,8 @@ static int clean_name(char *name, struct err *e)
 	char out[PATH_MAX], *save, *c;
 	size_t len = 0;
 
+	/* step10 { refuse() a NAME that is absolute or has a ".." component:
+	 * either would write outside the image (tar-slip) */
 	if (name[0] == '/')
 		return refuse(e, name,
 			      "an absolute name would write outside "
@@ -270,6 +272,7 @@ static int clean_name(char *name, struct err *e)
 				return refuse(e, name,
 					      "a '..' in a name would write "
 					      "outside the image (tar-slip)");
+	/* } step10 */
 	out[0] = '\0';
 	for (c = strtok_r(name, "/", &save); c;
 	     c = strtok_r(NULL, "/", &save)) {
