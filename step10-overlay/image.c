@@ -152,41 +152,58 @@ static void source_close(struct source *s)
 		inflateEnd(&s->zs);
 }
 
+/* The index's name for the file: device, inode, size, mtime, ctime. */
+static int index_key(const struct stat *st, char key[160], struct err *e)
+{
+	if (snprintf(key, 160, "%llx-%llx-%llx-%lld.%09ld-%lld.%09ld",
+		     (unsigned long long)st->st_dev,
+		     (unsigned long long)st->st_ino,
+		     (unsigned long long)st->st_size,
+		     (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
+		     (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec) >= 160)
+		return fail_errno(e, ENAMETOOLONG, "images/index", "");
+	return 0;
+}
+
 /* The file's sha256: from the index when its device, inode, size, mtime
- * and ctime are the ones we hashed before, else computed and remembered. */
-static int digest(int fd, const struct stat *st, int images, char hex[65],
+ * and ctime are the ones we hashed before (*KNOWN = 1), else computed. */
+static int digest(int fd, int images, const char *key, char hex[65], int *known,
 		  struct err *e)
 {
 	static struct source s;
-	char key[160], text[80];
+	char text[80];
 	struct err miss;
-	int idx, rc = -1;
+	int idx = store_subdir(images, "index", 1, e);
 
-	if (snprintf(
-		key, sizeof(key), "%llx-%llx-%llx-%lld.%09ld-%lld.%09ld",
-		(unsigned long long)st->st_dev, (unsigned long long)st->st_ino,
-		(unsigned long long)st->st_size, (long long)st->st_mtim.tv_sec,
-		st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec,
-		st->st_ctim.tv_nsec) >= (int)sizeof(key))
-		return fail_errno(e, ENAMETOOLONG, "images/index", "");
-	idx = store_subdir(images, "index", 1, e);
 	if (idx == -1)
 		return -1;
-	if (store_read(idx, key, text, sizeof(text), &miss) == 0 &&
-	    strspn(text, "0123456789abcdef") == 64) {
+	*known = store_read(idx, key, text, sizeof(text), &miss) == 0 &&
+		 strspn(text, "0123456789abcdef") == 64;
+	close(idx);
+	if (*known) {
 		memcpy(hex, text, 64);
 		hex[64] = '\0';
 		trace("image: sha256 %s, remembered in images/index", hex);
-		rc = 0;
-		goto out;
+		return 0;
 	}
 	if (source_open(&s, fd, e) == -1 || source_digest(&s, hex, e) == -1)
-		goto out;
+		return -1;
 	trace("image: sha256 %s, computed", hex);
+	return 0;
+}
+
+/* Remember KEY's digest, once the image is in the cache: a refused
+ * archive leaves nothing behind, not even its name. */
+static int remember(int images, const char *key, const char *hex, struct err *e)
+{
+	char text[80];
+	int idx = store_subdir(images, "index", 1, e), rc;
+
+	if (idx == -1)
+		return -1;
 	/* allow-snprintf: 65 bytes into 80 */
 	snprintf(text, sizeof(text), "%s\n", hex);
 	rc = store_write(idx, key, text, e);
-out:
 	close(idx);
 	return rc;
 }
@@ -249,8 +266,8 @@ static int cached(int images, const char *hex, struct err *e)
 int image_prepare(const char *file, int rootless, char tree[PATH_MAX],
 		  struct err *e)
 {
-	char store[PATH_MAX], hex[65];
-	int fd, top = -1, images = -1, rc = -1, have;
+	char store[PATH_MAX], hex[65], key[160];
+	int fd, top = -1, images = -1, rc = -1, have, known;
 	struct stat st;
 
 	/* O_NONBLOCK: a FIFO given as the image must not hang us. */
@@ -268,12 +285,14 @@ int image_prepare(const char *file, int rootless, char tree[PATH_MAX],
 	}
 	top = store_open(rootless, store, e);
 	if (top == -1 || (images = store_subdir(top, "images", 1, e)) == -1 ||
-	    digest(fd, &st, images, hex, e) == -1 ||
+	    index_key(&st, key, e) == -1 ||
+	    digest(fd, images, key, hex, &known, e) == -1 ||
 	    (have = cached(images, hex, e)) == -1)
 		goto out;
 	trace("image %s: %s", file,
 	      have ? "cached" : "not cached yet: unpacking it");
-	if (!have && unpack(fd, images, hex, e) == -1)
+	if ((!have && unpack(fd, images, hex, e) == -1) ||
+	    (!known && remember(images, key, hex, e) == -1))
 		goto out;
 	if (snprintf(tree, PATH_MAX, "%s/images/%s/rootfs", store, hex) >=
 	    PATH_MAX) {

@@ -700,6 +700,12 @@ ParameterizedTest(struct hostile *h, step10_image, hostile_tarballs_are_refused)
 	cr_expect_neq(access(cached, F_OK), 0, "%s: cached", h->what);
 	char *tmp = xasprintf(STORE "/images/.tmp-%d", (int)p->pid);
 	cr_expect_neq(access(tmp, F_OK), 0, "%s: left %s", h->what, tmp);
+	char *indexed = xasprintf("grep -qlx %s " STORE "/images/index/* "
+				  "2>/dev/null",
+				  sha);
+	cr_expect_neq(system(indexed), 0, "%s: remembered in the index",
+		      h->what);
+	free(indexed);
 	unlink(slip);
 	forget_image(sha);
 	rm_rf(dir);
