@@ -110,8 +110,8 @@ struct stack {
 static int idmap_layer(const struct overlay *o, int i, struct stack *s,
 		       int userns, struct err *e)
 {
-	struct nsw_mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP,
-				      .userns_fd = (uint64_t)userns};
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP,
+				  .userns_fd = (uint64_t)userns};
 	char copy[PATH_MAX];
 
 	if (!s->copies) {

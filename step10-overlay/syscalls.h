@@ -1,124 +1,174 @@
 /*
- * Raw system calls that glibc does not wrap (glibc 2.36 has no pivot_root;
- * the new mount API arrived in glibc 2.36, after Ubuntu 22.04's 2.35).
- * Each returns -1 with errno set, like a libc wrapper; where the kernel
- * lacks the call, ENOSYS.
+ * The kernel interfaces glibc does not give us: raw system calls, each
+ * returning -1 with errno set like a libc wrapper, and the uapi constants
+ * an older libc lacks. A step adds the ones it first needs.
  */
 #ifndef SYSCALLS_H
 #define SYSCALLS_H
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdint.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* Numbers and constants from linux/mount.h and the syscall tables (the
- * same on every architecture but alpha, include/uapi/asm-generic/
- * unistd.h), for headers older than the calls. */
-#ifndef SYS_open_tree
-#define SYS_open_tree 428
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#ifndef CLONE_NEWCGROUP /* linux/sched.h, Linux 4.6 */
+#define CLONE_NEWCGROUP 0x02000000
 #endif
-#ifndef SYS_move_mount
-#define SYS_move_mount 429
+#ifndef CLONE_NEWTIME /* linux/sched.h, Linux 5.6 */
+#define CLONE_NEWTIME 0x00000080
 #endif
-#ifndef SYS_fsopen
-#define SYS_fsopen 430
-#endif
-#ifndef SYS_fsconfig
-#define SYS_fsconfig 431
-#endif
-#ifndef SYS_fsmount
-#define SYS_fsmount 432
-#endif
-#ifndef SYS_mount_setattr
-#define SYS_mount_setattr 442
-#endif
-#ifndef OPEN_TREE_CLONE
-#define OPEN_TREE_CLONE 1
-#endif
-#ifndef OPEN_TREE_CLOEXEC
-#define OPEN_TREE_CLOEXEC 02000000 /* O_CLOEXEC */
-#endif
-#ifndef AT_RECURSIVE
+
+#ifndef AT_RECURSIVE /* linux/fcntl.h, Linux 5.2 */
 #define AT_RECURSIVE 0x8000
 #endif
-#ifndef MOVE_MOUNT_F_EMPTY_PATH
-#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
-#endif
-#ifndef FSOPEN_CLOEXEC
-#define FSOPEN_CLOEXEC 0x00000001
-#endif
-#ifndef FSMOUNT_CLOEXEC
-#define FSMOUNT_CLOEXEC 0x00000001
-#endif
-#ifndef FSCONFIG_SET_STRING
-#define FSCONFIG_SET_STRING 1
-#define FSCONFIG_CMD_CREATE 6
-#endif
-#ifndef MOUNT_ATTR_NOSUID
+#ifndef MOUNT_ATTR_RDONLY /* linux/mount.h, Linux 5.12; glibc 2.36 has it */
+#define MOUNT_ATTR_RDONLY 0x00000001
 #define MOUNT_ATTR_NOSUID 0x00000002
 #define MOUNT_ATTR_NODEV  0x00000004
-#endif
-#ifndef MOUNT_ATTR_IDMAP
-#define MOUNT_ATTR_IDMAP 0x00100000
-#endif
-
-/* mount_setattr(2)'s argument (linux/mount.h, MOUNT_ATTR_SIZE_VER0). */
-struct nsw_mount_attr {
-	uint64_t attr_set;
-	uint64_t attr_clr;
-	uint64_t propagation;
-	uint64_t userns_fd;
+#define MOUNT_ATTR_NOEXEC 0x00000008
+struct mount_attr {
+	uint64_t attr_set, attr_clr, propagation, userns_fd;
 };
+#endif
 
-/* pivot_root(2): make NEW_ROOT the root of this mount namespace and move
- * the old root to PUT_OLD. */
+/* mount_setattr(2), Linux 5.12 (glibc 2.36 wraps it): set ATTR on the mount
+ * at PATH and, with AT_RECURSIVE, on every mount below it, in one call.
+ * ENOSYS on an older kernel. */
+static inline int sys_mount_setattr(int dirfd, const char *path, unsigned flags,
+				    struct mount_attr *attr)
+{
+#ifdef SYS_mount_setattr
+	return (int)syscall(SYS_mount_setattr, dirfd, path, flags, attr,
+			    sizeof(*attr));
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/* pivot_root(2), which glibc 2.36 does not wrap: make NEW_ROOT the root of
+ * this mount namespace and move the old root to PUT_OLD. */
 static inline int sys_pivot_root(const char *new_root, const char *put_old)
 {
 	return (int)syscall(SYS_pivot_root, new_root, put_old);
 }
 
-/* open_tree(2) (Linux 5.2): with OPEN_TREE_CLONE, a copy of the mount at
- * PATH that is attached nowhere yet, as a file descriptor. */
-static inline int sys_open_tree(int dirfd, const char *path, unsigned flags)
+#ifndef CLOSE_RANGE_CLOEXEC /* linux/close_range.h, Linux 5.11 */
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/*
+ * close_range(2), Linux 5.9 (glibc 2.34 wraps it): close the descriptors
+ * FIRST to LAST or, with CLOSE_RANGE_CLOEXEC (5.11), mark them
+ * close-on-exec. Before 5.9 (ENOSYS), or 5.11 for the flag (EINVAL), we do
+ * the same with close(2) or fcntl(2), up to fd 1023.
+ */
+static inline int sys_close_range(unsigned first, unsigned last, unsigned flags)
 {
-	return (int)syscall(SYS_open_tree, dirfd, path, flags);
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, first, last, flags) == 0)
+		return 0;
+#else
+	errno = ENOSYS;
+#endif
+	if (errno != ENOSYS &&
+	    (errno != EINVAL || !(flags & CLOSE_RANGE_CLOEXEC)))
+		return -1;
+	for (unsigned fd = first; fd <= last && fd < 1024; fd++) {
+		int fl = fcntl((int)fd, F_GETFD);
+
+		if (fl == -1)
+			continue;
+		if (!(flags & CLOSE_RANGE_CLOEXEC))
+			close((int)fd);
+		else if (fcntl((int)fd, F_SETFD, fl | FD_CLOEXEC) == -1)
+			return -1;
+	}
+	return 0;
 }
 
-/* move_mount(2) (Linux 5.2): attach such a mount at a path. */
+/* The rest of the new mount API, Linux 5.2 (glibc 2.36 wraps it): a
+ * filesystem made in steps and a copy of a mount, both attached nowhere
+ * until move_mount(2) puts them somewhere; their descriptors always name
+ * their roots, whatever is mounted where later. ENOSYS on an older kernel. */
+#ifndef OPEN_TREE_CLONE /* linux/mount.h, Linux 5.2 */
+#define OPEN_TREE_CLONE	  1
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+#ifndef FSOPEN_CLOEXEC
+#define FSOPEN_CLOEXEC	    0x00000001
+#define FSMOUNT_CLOEXEC	    0x00000001
+#define FSCONFIG_SET_STRING 1
+#define FSCONFIG_CMD_CREATE 6
+#endif
+#ifndef MOUNT_ATTR_IDMAP /* linux/mount.h, Linux 5.12 */
+#define MOUNT_ATTR_IDMAP 0x00100000
+#endif
+
+/* open_tree(2): with OPEN_TREE_CLONE, a copy of the mount at PATH. */
+static inline int sys_open_tree(int dirfd, const char *path, unsigned flags)
+{
+#ifdef SYS_open_tree
+	return (int)syscall(SYS_open_tree, dirfd, path, flags);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/* move_mount(2): attach the mount FROM_DIRFD names at TO_DIRFD/TO_PATH. */
 static inline int sys_move_mount(int from_dirfd, const char *from_path,
 				 int to_dirfd, const char *to_path,
 				 unsigned flags)
 {
+#ifdef SYS_move_mount
 	return (int)syscall(SYS_move_mount, from_dirfd, from_path, to_dirfd,
 			    to_path, flags);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
 }
 
-/* fsopen(2), fsconfig(2), fsmount(2) (Linux 5.2): a filesystem made in
- * steps, mounted nowhere until move_mount attaches it; its descriptor
- * always names its root, whatever is mounted where later. */
+/* fsopen(2), fsconfig(2), fsmount(2): a new filesystem of type FSTYPE,
+ * configured key by key, then made a mount. */
 static inline int sys_fsopen(const char *fstype, unsigned flags)
 {
+#ifdef SYS_fsopen
 	return (int)syscall(SYS_fsopen, fstype, flags);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
 }
 
 static inline int sys_fsconfig(int fd, unsigned cmd, const char *key,
 			       const void *value, int aux)
 {
+#ifdef SYS_fsconfig
 	return (int)syscall(SYS_fsconfig, fd, cmd, key, value, aux);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
 }
 
 static inline int sys_fsmount(int fd, unsigned flags, unsigned attr_flags)
 {
+#ifdef SYS_fsmount
 	return (int)syscall(SYS_fsmount, fd, flags, attr_flags);
-}
-
-/* mount_setattr(2) (Linux 5.12): change a mount's attributes; with
- * MOUNT_ATTR_IDMAP, show its files' owners through a user namespace. */
-static inline int sys_mount_setattr(int dirfd, const char *path, unsigned flags,
-				    struct nsw_mount_attr *attr)
-{
-	return (int)syscall(SYS_mount_setattr, dirfd, path, flags, attr,
-			    sizeof(*attr));
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
 }
 
 #endif
