@@ -208,15 +208,13 @@ static int mount_scratch(const struct overlay *o, struct stack *s,
 	if (s->scratch == -1)
 		return -1;
 	trace("mount(tmpfs, %s, \"size=%s\")", o->lower[0], LAYER_SIZE);
-	if (sys_move_mount(s->scratch, "", AT_FDCWD, o->lower[0],
-			   MOVE_MOUNT_F_EMPTY_PATH) == -1)
+	if (sys_move_mount(s->scratch, AT_FDCWD, o->lower[0]) == -1)
 		return fail(e, "move_mount tmpfs", o->lower[0]);
 	for (int i = 0; i < o->nlower; i++) {
 		/* allow-snprintf: i < OVL_MAX_LOWER */
 		snprintf(name, sizeof(name), "lower%d", i);
 		if (mkdirat(s->scratch, name, 0700) == -1 ||
-		    sys_move_mount(s->fd[i], "", s->scratch, name,
-				   MOVE_MOUNT_F_EMPTY_PATH) == -1)
+		    sys_move_mount(s->fd[i], s->scratch, name) == -1)
 			return fail(e, "move_mount", o->lower[i]);
 		close(s->fd[i]);
 		s->fd[i] = -1;

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -58,6 +59,44 @@ static inline int sys_pivot_root(const char *new_root, const char *put_old)
 	return (int)syscall(SYS_pivot_root, new_root, put_old);
 }
 
+/* The new mount API, Linux 5.2 (step06): a mount held by a descriptor,
+ * copied while we may, attached where we want later. */
+#ifndef OPEN_TREE_CLONE /* linux/mount.h, Linux 5.2 */
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef OPEN_TREE_CLOEXEC /* linux/mount.h */
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH /* linux/mount.h */
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+
+/* open_tree(2): with OPEN_TREE_CLONE, a detached copy of the mount at
+ * DFD/PATH (with AT_RECURSIVE, of every mount below it too), in no mount
+ * namespace yet, held by the descriptor it returns. */
+static inline int sys_open_tree(int dfd, const char *path, unsigned flags)
+{
+#ifdef SYS_open_tree
+	return (int)syscall(SYS_open_tree, dfd, path, flags);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/* move_mount(2): attach the mount FROM (a descriptor, with
+ * MOVE_MOUNT_F_EMPTY_PATH) at TO_DFD/TO_PATH, in our mount namespace. */
+static inline int sys_move_mount(int from, int to_dfd, const char *to_path)
+{
+#ifdef SYS_move_mount
+	return (int)syscall(SYS_move_mount, from, "", to_dfd, to_path,
+			    MOVE_MOUNT_F_EMPTY_PATH);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
 #ifndef CLOSE_RANGE_CLOEXEC /* linux/close_range.h, Linux 5.11 */
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
@@ -92,18 +131,15 @@ static inline int sys_close_range(unsigned first, unsigned last, unsigned flags)
 	return 0;
 }
 
+#ifndef TIOCGPTPEER /* asm-generic/ioctls.h, Linux 4.13 */
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+
 /* The rest of the new mount API, Linux 5.2 (glibc 2.36 wraps it): a
- * filesystem made in steps and a copy of a mount, both attached nowhere
- * until move_mount(2) puts them somewhere; their descriptors always name
- * their roots, whatever is mounted where later. ENOSYS on an older kernel. */
-#ifndef OPEN_TREE_CLONE /* linux/mount.h, Linux 5.2 */
-#define OPEN_TREE_CLONE	  1
-#define OPEN_TREE_CLOEXEC O_CLOEXEC
-#endif
-#ifndef MOVE_MOUNT_F_EMPTY_PATH
-#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
-#endif
-#ifndef FSOPEN_CLOEXEC
+ * filesystem made in steps, attached nowhere until move_mount(2) puts it
+ * somewhere; its descriptor always names its root, whatever is mounted
+ * where later. ENOSYS on an older kernel. */
+#ifndef FSOPEN_CLOEXEC /* linux/mount.h, Linux 5.2 */
 #define FSOPEN_CLOEXEC	    0x00000001
 #define FSMOUNT_CLOEXEC	    0x00000001
 #define FSCONFIG_SET_STRING 1
@@ -112,31 +148,6 @@ static inline int sys_close_range(unsigned first, unsigned last, unsigned flags)
 #ifndef MOUNT_ATTR_IDMAP /* linux/mount.h, Linux 5.12 */
 #define MOUNT_ATTR_IDMAP 0x00100000
 #endif
-
-/* open_tree(2): with OPEN_TREE_CLONE, a copy of the mount at PATH. */
-static inline int sys_open_tree(int dirfd, const char *path, unsigned flags)
-{
-#ifdef SYS_open_tree
-	return (int)syscall(SYS_open_tree, dirfd, path, flags);
-#else
-	errno = ENOSYS;
-	return -1;
-#endif
-}
-
-/* move_mount(2): attach the mount FROM_DIRFD names at TO_DIRFD/TO_PATH. */
-static inline int sys_move_mount(int from_dirfd, const char *from_path,
-				 int to_dirfd, const char *to_path,
-				 unsigned flags)
-{
-#ifdef SYS_move_mount
-	return (int)syscall(SYS_move_mount, from_dirfd, from_path, to_dirfd,
-			    to_path, flags);
-#else
-	errno = ENOSYS;
-	return -1;
-#endif
-}
 
 /* fsopen(2), fsconfig(2), fsmount(2): a new filesystem of type FSTYPE,
  * configured key by key, then made a mount. */
