@@ -323,8 +323,9 @@ peer_rows() {
 step_rows() {
 	local list=$1 n bin
 	local why
-	for n in 01 02 03 04 05 06 07 08 09; do
+	for n in 01 02 03 04 05 06 07 08 09 10; do
 		bin=$STEPS_DIR/step$n
+		[ "$n" = 10 ] && [ ! -x "$bin" ] && continue # a bonus step to come
 		why=
 		if [ ! -x "$bin" ]; then
 			why="not built"

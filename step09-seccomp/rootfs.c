@@ -409,6 +409,41 @@ void release_host_paths(struct host_paths *hp)
 }
 
 /*
+ * The image stays read-only, as with bubblewrap's --ro-bind: no container
+ * may change the rootfs under the next one (docs/03-mountns.md). Only the
+ * bind of the rootfs becomes read-only; what is mounted below it (/tmp,
+ * /dev, /dev/shm) stays writable. MS_REMOUNT | MS_BIND changes the flags
+ * of that one mount, and must keep the ones it has: in a user namespace
+ * (step06) the nosuid, nodev, noexec and atime flags of a mount that came
+ * from the host are locked, and a remount that would clear one fails with
+ * EPERM (mount(2), mount_namespaces(7)).
+ */
+static int remount_readonly(struct err *e)
+{
+	static const struct {
+		unsigned long st, ms;
+	} keep[] = {
+	    {ST_NOSUID, MS_NOSUID},	    {ST_NODEV, MS_NODEV},
+	    {ST_NOEXEC, MS_NOEXEC},	    {ST_NOATIME, MS_NOATIME},
+	    {ST_NODIRATIME, MS_NODIRATIME}, {ST_RELATIME, MS_RELATIME},
+	};
+	unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY;
+	struct statvfs sv;
+
+	if (statvfs(".", &sv) == -1)
+		return fail(e, "statvfs", "rootfs");
+	for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
+		if (sv.f_flag & keep[i].st)
+			flags |= keep[i].ms;
+	if (!(sv.f_flag & (ST_NOATIME | ST_RELATIME)))
+		flags |= MS_STRICTATIME;
+	trace("mount(rootfs, MS_REMOUNT | MS_BIND | MS_RDONLY)");
+	if (mount(NULL, ".", NULL, flags, NULL) == -1)
+		return fail(e, "mount MS_REMOUNT | MS_RDONLY", "rootfs");
+	return 0;
+}
+
+/*
  * pivot_root(".", "."): the rootfs becomes `/` and the old root is stacked
  * on top of it, where umount2(MNT_DETACH) removes it (pivot_root(2),
  * NOTES). Unlike chroot(2), which only changes how paths are resolved for
@@ -417,6 +452,8 @@ void release_host_paths(struct host_paths *hp)
  */
 int pivot_into(struct err *e)
 {
+	if (remount_readonly(e) == -1)
+		return -1;
 	trace("pivot_root(., .)");
 	if (sys_pivot_root(".", ".") == -1) {
 		fail(e, "pivot_root", "rootfs");
