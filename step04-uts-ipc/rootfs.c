@@ -81,6 +81,42 @@ int enter_rootfs(const char *rootfs, struct err *e)
 }
 
 /*
+ * The image stays read-only, as with bubblewrap's --ro-bind: no container
+ * may change the rootfs under the next one (docs/03-mountns.md). Only the
+ * mount at MP becomes read-only (plus the flags ADD); what is mounted below
+ * it (/tmp, /dev, /dev/shm) stays writable. MS_REMOUNT | MS_BIND changes
+ * the flags of that one mount, and must keep the ones it has: in a user
+ * namespace (step06) the nosuid, nodev, noexec and atime flags of a mount
+ * that came from the host are locked, and a remount that would clear one
+ * fails with EPERM (mount(2), mount_namespaces(7)).
+ */
+static int remount_readonly(const char *mp, unsigned long add, struct err *e)
+{
+	static const struct {
+		unsigned long st, ms;
+	} keep[] = {
+	    {ST_NOSUID, MS_NOSUID},	    {ST_NODEV, MS_NODEV},
+	    {ST_NOEXEC, MS_NOEXEC},	    {ST_NOATIME, MS_NOATIME},
+	    {ST_NODIRATIME, MS_NODIRATIME}, {ST_RELATIME, MS_RELATIME},
+	};
+	const char *name = strcmp(mp, ".") == 0 ? "rootfs" : mp;
+	unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY | add;
+	struct statvfs sv;
+
+	if (statvfs(mp, &sv) == -1)
+		return fail(e, "statvfs", name);
+	for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
+		if (sv.f_flag & keep[i].st)
+			flags |= keep[i].ms;
+	if (!(sv.f_flag & (ST_NOATIME | ST_RELATIME)))
+		flags |= MS_STRICTATIME;
+	trace("mount(%s, MS_REMOUNT | MS_BIND | MS_RDONLY)", name);
+	if (mount(NULL, mp, NULL, flags, NULL) == -1)
+		return fail(e, "mount MS_REMOUNT | MS_RDONLY", name);
+	return 0;
+}
+
+/*
  * The filesystems every container gets, mounted in this order below the
  * rootfs. MS_NOSUID/MS_NODEV/MS_NOEXEC wherever a filesystem has no need
  * for set-uid programs, device nodes or executables.
@@ -183,41 +219,6 @@ int make_devices(struct err *e)
 }
 
 /*
- * The image stays read-only, as with bubblewrap's --ro-bind: no container
- * may change the rootfs under the next one (docs/03-mountns.md). Only the
- * bind of the rootfs becomes read-only; what is mounted below it (/tmp,
- * /dev, /dev/shm) stays writable. MS_REMOUNT | MS_BIND changes the flags
- * of that one mount, and must keep the ones it has: in a user namespace
- * (step06) the nosuid, nodev, noexec and atime flags of a mount that came
- * from the host are locked, and a remount that would clear one fails with
- * EPERM (mount(2), mount_namespaces(7)).
- */
-static int remount_readonly(struct err *e)
-{
-	static const struct {
-		unsigned long st, ms;
-	} keep[] = {
-	    {ST_NOSUID, MS_NOSUID},	    {ST_NODEV, MS_NODEV},
-	    {ST_NOEXEC, MS_NOEXEC},	    {ST_NOATIME, MS_NOATIME},
-	    {ST_NODIRATIME, MS_NODIRATIME}, {ST_RELATIME, MS_RELATIME},
-	};
-	unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY;
-	struct statvfs sv;
-
-	if (statvfs(".", &sv) == -1)
-		return fail(e, "statvfs", "rootfs");
-	for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
-		if (sv.f_flag & keep[i].st)
-			flags |= keep[i].ms;
-	if (!(sv.f_flag & (ST_NOATIME | ST_RELATIME)))
-		flags |= MS_STRICTATIME;
-	trace("mount(rootfs, MS_REMOUNT | MS_BIND | MS_RDONLY)");
-	if (mount(NULL, ".", NULL, flags, NULL) == -1)
-		return fail(e, "mount MS_REMOUNT | MS_RDONLY", "rootfs");
-	return 0;
-}
-
-/*
  * pivot_root(".", "."): the rootfs becomes `/` and the old root is stacked
  * on top of it, where umount2(MNT_DETACH) removes it (pivot_root(2),
  * NOTES). Unlike chroot(2), which only changes how paths are resolved for
@@ -226,7 +227,7 @@ static int remount_readonly(struct err *e)
  */
 int pivot_into(struct err *e)
 {
-	if (remount_readonly(e) == -1)
+	if (remount_readonly(".", 0, e) == -1)
 		return -1;
 	trace("pivot_root(., .)");
 	if (sys_pivot_root(".", ".") == -1) {
