@@ -10,10 +10,13 @@
  * "workdir", on the upper layer's filesystem, is where a copy-up is
  * prepared before rename(2) moves it into place atomically.
  *
- * The layers are put together on a small tmpfs mounted over the lowest
- * layer, in the container's mount namespace (so nothing reaches the host):
+ * The layers are put together on a small tmpfs mounted on /tmp of the
+ * container's mount namespace (so nothing reaches the host, and the child,
+ * root of a user namespace, reaches it even when the image lives under a
+ * home directory of mode 0750 it cannot cross; pivot_root later leaves
+ * this /tmp behind):
  *
- *	LOWER0/            tmpfs, size=512m
+ *	/tmp/              tmpfs, size=512m
  *	  lower0 .. lowerN each lower layer, a clone of its mount (open_tree)
  *	  upper, work      the container's layer (kept layers: in the store)
  *	  merged           the overlay: the container's /
@@ -33,6 +36,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -99,7 +103,7 @@ struct stack {
 	int idmapped;	       /* some layer is an idmapped mount */
 	int copies;	       /* use chowned copies, not idmapped mounts */
 	mode_t mode;	       /* of the topmost layer's root: the upper's */
-	int scratch;	       /* the tmpfs over LOWER0 */
+	int scratch;	       /* the tmpfs on OVL_TOP */
 	int base;	       /* where upper/ and work/ are: scratch or the
 				* kept layer, layers/NAME */
 	char where[PATH_MAX];  /* and its path, for -v */
@@ -195,7 +199,8 @@ static int make_tmpfs(struct err *e)
 	return mnt;
 }
 
-/* The tmpfs over LOWER0 (already cloned, so hiding it costs nothing),
+/* The tmpfs on OVL_TOP (the layers are cloned already: hiding a path
+ * below it costs nothing),
  * then each layer's clone attached in it as lowerI: attached, because
  * before Linux 6.15 overlayfs takes layers only from mounts of our mount
  * namespace, and move_mount only targets them. */
@@ -207,9 +212,9 @@ static int mount_scratch(const struct overlay *o, struct stack *s,
 	s->scratch = make_tmpfs(e);
 	if (s->scratch == -1)
 		return -1;
-	trace("mount(tmpfs, %s, \"size=%s\")", o->lower[0], LAYER_SIZE);
-	if (sys_move_mount(s->scratch, AT_FDCWD, o->lower[0]) == -1)
-		return fail(e, "move_mount tmpfs", o->lower[0]);
+	trace("mount(tmpfs, " OVL_TOP ", \"size=%s\")", LAYER_SIZE);
+	if (sys_move_mount(s->scratch, AT_FDCWD, OVL_TOP) == -1)
+		return fail(e, "move_mount tmpfs", OVL_TOP);
 	for (int i = 0; i < o->nlower; i++) {
 		/* allow-snprintf: i < OVL_MAX_LOWER */
 		snprintf(name, sizeof(name), "lower%d", i);
@@ -419,12 +424,18 @@ static int try_mount(struct overlay *o, struct stack *s, int userns,
 	for (int i = 0; i < OVL_MAX_LOWER; i++)
 		s->fd[i] = -1;
 	s->scratch = s->base = -1;
-	if (open_layers(o, s, userns, e) == -1 || mount_scratch(o, s, e) == -1)
+	/* The kept layer is opened before the tmpfs hides /tmp, where a
+	 * store may live ($XDG_DATA_HOME). */
+	if (open_layers(o, s, userns, e) == -1 ||
+	    (o->keep && (s->base = open_kept(o, s, e)) == -1) ||
+	    mount_scratch(o, s, e) == -1)
 		return -1;
-	/* allow-snprintf: only for -v */
-	snprintf(s->where, sizeof(s->where), "the tmpfs on %s", o->lower[0]);
-	s->base = o->keep ? open_kept(o, s, e) : s->scratch;
-	if (s->base == -1 || make_upper(o, s, e) == -1)
+	if (!o->keep) {
+		s->base = s->scratch;
+		/* allow-snprintf: only for -v */
+		snprintf(s->where, sizeof(s->where), "the tmpfs on " OVL_TOP);
+	}
+	if (make_upper(o, s, e) == -1)
 		return -1;
 	trace("upperdir, workdir: upper/, work/ in %s", s->where);
 	return mount_overlay(o, s, e);
@@ -432,9 +443,8 @@ static int try_mount(struct overlay *o, struct stack *s, int userns,
 
 int overlay_path(struct overlay *o, struct err *e)
 {
-	if (snprintf(o->merged, sizeof(o->merged), "%s/merged", o->lower[0]) >=
-	    (int)sizeof(o->merged))
-		return fail_errno(e, ENAMETOOLONG, "overlay", o->lower[0]);
+	(void)e; /* a fixed place, in the container's mount namespace */
+	memcpy(o->merged, OVL_TOP "/merged", sizeof(OVL_TOP "/merged"));
 	return 0;
 }
 
@@ -455,7 +465,7 @@ int overlay_mount(struct overlay *o, int userns, struct err *e)
 	if (rc == -1 && s.idmapped && e->errnum == EINVAL) {
 		trace("overlayfs refused idmapped layers (Linux < 5.19): "
 		      "chowned copies instead");
-		umount2(o->lower[0], MNT_DETACH);
+		umount2(OVL_TOP, MNT_DETACH);
 		memset(&s, 0, sizeof(s));
 		s.copies = 1;
 		rc = try_mount(o, &s, userns, e);
@@ -523,28 +533,61 @@ out:
 	return rc;
 }
 
-int overlay_remove_layer(const char *name, int rootless, struct err *e)
+/*
+ * A kept layer is in use while a runtime holds its lock: flock(2) on the
+ * layer's directory, held by the runtime and its child (the descriptor is
+ * shared across clone) and released by the kernel however they end.
+ */
+int overlay_lock(const char *name, int rootless, int create, struct err *e)
 {
 	char store[PATH_MAX];
-	int top, layers = -1, fd = -1, rc = -1;
+	int top, layers = -1, fd = -1;
 
 	if (check_name(name, e) == -1)
 		return -1;
 	top = store_open(rootless, store, e);
 	if (top != -1)
-		layers = store_subdir(top, "layers", 0, e);
-	/* Open it first: it must be a directory of ours, like any other. */
+		layers = store_subdir(top, "layers", create, e);
 	if (layers != -1)
-		fd = store_subdir(layers, name, 0, e);
-	if (fd != -1) {
-		trace("remove %s/layers/%s", store, name);
-		close(fd);
-		rc = store_remove(layers, name, e);
-	} else if (top != -1 && e->errnum == ENOENT)
+		fd = store_subdir(layers, name, create, e);
+	if (fd == -1 && top != -1 && e->errnum == ENOENT)
 		e->hint = "there is no kept layer of that name";
+	if (fd != -1 && flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		fail(e, "flock", name);
+		if (e->errnum == EWOULDBLOCK) {
+			e->errnum = EBUSY;
+			e->hint = "a container runs on this kept layer";
+		}
+		close(fd);
+		fd = -1;
+	}
 	if (layers != -1)
 		close(layers);
 	if (top != -1)
 		close(top);
+	return fd;
+}
+
+int overlay_remove_layer(const char *name, int rootless, struct err *e)
+{
+	char store[PATH_MAX];
+	int lock, top, layers = -1, rc = -1;
+
+	/* Open it first: it must be a directory of ours, like any other,
+	 * and no container may run on it. */
+	lock = overlay_lock(name, rootless, 0, e);
+	if (lock == -1)
+		return -1;
+	top = store_open(rootless, store, e);
+	if (top != -1)
+		layers = store_subdir(top, "layers", 0, e);
+	if (layers != -1) {
+		trace("remove %s/layers/%s", store, name);
+		rc = store_remove(layers, name, e);
+		close(layers);
+	}
+	if (top != -1)
+		close(top);
+	close(lock);
 	return rc;
 }

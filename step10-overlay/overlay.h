@@ -13,6 +13,8 @@
 #include "err.h"
 
 #define OVL_MAX_LOWER 16
+/* Where the layers are put together, in the container's mount namespace. */
+#define OVL_TOP "/tmp"
 
 struct overlay {
 	const char *lower[OVL_MAX_LOWER]; /* absolute paths, lowest first */
@@ -25,11 +27,11 @@ struct overlay {
 	char merged[PATH_MAX]; /* out: where the overlay is mounted */
 };
 
-/* MERGED = LOWER[0]/merged, where the overlay will be: the container's
+/* MERGED = OVL_TOP/merged, where the overlay will be: the container's
  * rootfs, known before the overlay is mounted. */
 int overlay_path(struct overlay *o, struct err *e);
 
-/* Mount the overlay at MERGED, on a tmpfs over LOWER[0], in the current
+/* Mount the overlay at MERGED, on a tmpfs on OVL_TOP, in the current
  * mount namespace (never the host's: it makes `/` private first). USERNS:
  * the container's user namespace, to idmap the lower layers (-1: none). */
 int overlay_mount(struct overlay *o, int userns, struct err *e);
@@ -38,7 +40,11 @@ int overlay_mount(struct overlay *o, int userns, struct err *e);
  * its user namespace, and come back. */
 int overlay_mount_in(struct overlay *o, pid_t child, struct err *e);
 
-/* --rm-layer NAME: remove the kept layer NAME. */
+/* Lock the kept layer NAME, made when CREATE: a descriptor to keep open
+ * while a container runs on it, or -1 (EBUSY: one does). */
+int overlay_lock(const char *name, int rootless, int create, struct err *e);
+
+/* --rm-layer NAME: remove the kept layer NAME, unless one runs on it. */
 int overlay_remove_layer(const char *name, int rootless, struct err *e);
 
 #endif

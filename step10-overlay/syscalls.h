@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
@@ -133,6 +134,40 @@ static inline int sys_close_range(unsigned first, unsigned last, unsigned flags)
 
 #ifndef TIOCGPTPEER /* asm-generic/ioctls.h, Linux 4.13 */
 #define TIOCGPTPEER _IO('T', 0x41)
+#endif
+
+/* capset(2), which glibc does not wrap (libcap does): set the permitted,
+ * effective and inheritable capabilities of this thread; version 3 takes
+ * two 32-bit words per set (linux/capability.h). */
+static inline int sys_capset(struct __user_cap_header_struct *hdr,
+			     const struct __user_cap_data_struct data[2])
+{
+	return (int)syscall(SYS_capset, hdr, data);
+}
+
+/* seccomp(2), Linux 3.17, which glibc does not wrap: with
+ * SECCOMP_SET_MODE_FILTER, run PROG, a classic BPF program, on every system
+ * call this thread and its children make from now on. */
+struct sock_fprog;
+static inline int sys_seccomp(unsigned op, unsigned flags,
+			      const struct sock_fprog *prog)
+{
+	return (int)syscall(SYS_seccomp, op, flags, prog);
+}
+
+/* System calls newer than glibc 2.36's headers (Linux 6.1), which the
+ * filter names. Since Linux 5.1 a new call has one number on every
+ * architecture (uprobe aside: x86-64's syscall_64.tbl only). */
+#ifndef __NR_lsm_get_self_attr /* Linux 6.8 */
+#define __NR_lsm_get_self_attr 459
+#define __NR_lsm_set_self_attr 460
+#define __NR_lsm_list_modules  461
+#endif
+#ifndef __NR_removexattrat /* Linux 6.13 */
+#define __NR_removexattrat 466
+#endif
+#if defined(__x86_64__) && !defined(__NR_uprobe) /* x86-64, in Linux 6.18 */
+#define __NR_uprobe 336
 #endif
 
 /* The rest of the new mount API, Linux 5.2 (glibc 2.36 wraps it): a
