@@ -465,7 +465,8 @@ int overlay_mount(struct overlay *o, int userns, struct err *e)
 	if (rc == -1 && s.idmapped && e->errnum == EINVAL) {
 		trace("overlayfs refused idmapped layers (Linux < 5.19): "
 		      "chowned copies instead");
-		umount2(OVL_TOP, MNT_DETACH);
+		if (umount2(OVL_TOP, MNT_DETACH) == -1)
+			return fail(e, "umount2", OVL_TOP);
 		memset(&s, 0, sizeof(s));
 		s.copies = 1;
 		rc = try_mount(o, &s, userns, e);

@@ -219,7 +219,7 @@ static int read_extended(struct tar_input *in, char type,
 {
 	size_t padded = (size_t)((size + BLOCK - 1) / BLOCK * BLOCK);
 	char *buf;
-	int rc = -1;
+	int rc;
 
 	if (size > MAX_EXTENDED)
 		return bad_archive(e, "an extended header over 1 MiB");
@@ -231,7 +231,6 @@ static int read_extended(struct tar_input *in, char type,
 		rc = rc == 1 ? bad_archive(e, "truncated") : -1;
 		goto out;
 	}
-	rc = -1;
 	buf[size] = '\0';
 	if (type == 'x')
 		rc = parse_pax(buf, (size_t)size, pd, e);
@@ -323,6 +322,7 @@ static int open_parent(int rootfd, char *name, const char **last, struct err *e)
 	int fd = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	char *c = name, *slash;
 
+	*last = name;
 	if (fd == -1)
 		return fail(e, "open", "the image's root");
 	while ((slash = strchr(c, '/'))) {
@@ -442,7 +442,7 @@ static int make_dir(int dirfd, const char *last, const struct entry *en,
 static int make_hardlink(int rootfd, int dirfd, const char *last,
 			 struct entry *en, struct err *e)
 {
-	const char *target;
+	const char *target = NULL;
 	int tfd, rc;
 
 	if (clean_name(en->link, e) == -1)
@@ -495,7 +495,7 @@ static int make_special(int rootfd, int dirfd, const char *last,
 static int extract(struct tar_input *in, int rootfd, struct entry *en,
 		   int owners, struct err *e)
 {
-	const char *last;
+	const char *last = NULL;
 	int dirfd, exists, rc;
 
 	if (clean_name(en->name, e) == -1)
