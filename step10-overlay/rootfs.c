@@ -438,8 +438,12 @@ void release_host_paths(struct host_paths *hp)
  */
 int pivot_into(struct err *e)
 {
-	/* No remount_readonly(): / is the overlay (overlay.c), writable,
-	 * and overlayfs never writes to the image below it. */
+	/* step10 { / is the overlay (overlay.c): leave it writable, do not
+	 * remount_readonly() it; overlayfs never writes to the image below */
+	/* } step10, skeleton:
+	 * if (remount_readonly(".", 0, e) == -1)
+	 *	return -1;
+	 */
 	trace("pivot_root(., .)");
 	if (sys_pivot_root(".", ".") == -1) {
 		fail(e, "pivot_root", "rootfs");
