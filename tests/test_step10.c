@@ -550,7 +550,7 @@ static void tar_add(FILE *f, const char *name, char type, const char *link,
 	if (link)
 		snprintf((char *)h + 157, 100, "%s", link);
 	memcpy(h + 257, "ustar", 6);
-	memcpy(h + 263, "00", 2);
+	h[263] = h[264] = '0'; /* the version, "00", has no NUL */
 	snprintf((char *)h + 329, 8, "%07o", type == '3' ? 1 : 0);
 	snprintf((char *)h + 337, 8, "%07o", type == '3' ? 3 : 0);
 	memset(h + 148, ' ', 8);
