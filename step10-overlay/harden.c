@@ -168,6 +168,35 @@ int harden_privileges(struct err *e)
 }
 
 /*
+ * --init's PID 1 never execs, so the bounding set does not cap it: it
+ * keeps every capability it had. Take from its permitted, effective and
+ * inheritable sets what the bounding set lacks (capabilities(7)): it is
+ * left with COMMAND's, which reaping and relaying signals do not exceed.
+ */
+int harden_init(struct err *e)
+{
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	int last = last_cap();
+
+	if (sys_capget(&hdr, data) == -1)
+		return fail(e, "capget", "--init");
+	for (int cap = 0; cap <= last && cap < 32 * _LINUX_CAPABILITY_U32S_3;
+	     cap++) {
+		__u32 bit = 1U << (cap % 32);
+
+		if (kept(cap))
+			continue;
+		data[cap / 32].effective &= ~bit;
+		data[cap / 32].permitted &= ~bit;
+		data[cap / 32].inheritable &= ~bit;
+	}
+	if (sys_capset(&hdr, data) == -1)
+		return fail(e, "capset", "--init");
+	return 0;
+}
+
+/*
  * Our own descriptors are O_CLOEXEC; this catches the ones the caller left
  * open for us (a shell's `7< /etc`). close_range(2) with
  * CLOSE_RANGE_CLOEXEC marks them without closing them yet, so the sync pipe

@@ -17,6 +17,10 @@ int harden_paths(struct err *e);
  * caps what COMMAND gets at exec, and set no_new_privs. */
 int harden_privileges(struct err *e);
 
+/* --init's PID 1, which never execs: permitted, effective and inheritable
+ * capabilities cut to the bounding set, COMMAND's. */
+int harden_init(struct err *e);
+
 /* Mark every descriptor above 2 close-on-exec, whoever opened it. */
 int harden_fds(struct err *e);
 

@@ -94,6 +94,7 @@ struct config {
 	size_t nenv;
 	char **env;	       /* COMMAND's environment (env_build) */
 	char **caller_env;     /* ours, from execve: --init scrubs it */
+	char **caller_argv;    /* likewise */
 	int init;	       /* --init: a reaping init as PID 1 */
 	int detach;	       /* --detach: return once COMMAND runs */
 	unsigned stop_timeout; /* seconds from SIGTERM to SIGKILL */
@@ -487,6 +488,7 @@ static int parse_args(int argc, char **argv, struct config *cfg, struct err *e)
 	cfg->net = cfg->rootless ? NET_NONE : NET_VETH;
 	cfg->state.dirfd = cfg->pf.dirfd = cfg->keep_fd = -1; /* none yet */
 	cfg->caller_env = environ; /* before any setenv(3) */
+	cfg->caller_argv = argv;
 	/* at most one -e per argument */
 	cfg->env_args = calloc((size_t)argc, sizeof(*cfg->env_args));
 	if (!cfg->env_args)
@@ -673,6 +675,35 @@ static int enter_cgroup_ns(struct err *e)
 }
 
 /*
+ * PID 1 stays the runtime's code and never execs: the caller's environment
+ * and arguments (host paths, -e values) would stay readable in
+ * /proc/1/environ and /proc/1/cmdline (proc(5): the memory execve(2) put
+ * them in), and its capabilities would stay whole. COMMAND's arguments
+ * live in that memory too: they are copied first.
+ */
+static int become_init(struct config *cfg, struct err *e)
+{
+	size_t n = 0;
+	char **argv;
+
+	while (cfg->argv[n])
+		n++;
+	argv = calloc(n + 1, sizeof(*argv));
+	if (!argv)
+		return fail(e, "calloc", "--init");
+	for (size_t i = 0; i < n; i++)
+		if (!(argv[i] = strdup(cfg->argv[i]))) {
+			env_free(argv); /* a NULL-terminated list too */
+			return fail(e, "strdup", "--init");
+		}
+	cfg->argv = argv;
+	clearenv();
+	env_scrub(cfg->caller_env);
+	env_scrub(cfg->caller_argv);
+	return harden_init(e);
+}
+
+/*
  * Runs in the child. Without CLONE_VM the child has a copy of the parent's
  * memory, like after fork(2), so it may use cfg and stdio freely.
  */
@@ -704,11 +735,9 @@ static int child_main(void *arg)
 	command_env = cfg->env;
 	if (!cfg->init)
 		return exec_command(cfg->argv);
-	/* PID 1 stays the runtime's code and never execs: the caller's
-	 * environment would stay readable in /proc/1/environ. */
-	clearenv();
-	env_scrub(cfg->caller_env);
-	status = run_init(cfg->argv, exec_command, exec_report_fd, &e);
+	status = become_init(cfg, &e);
+	if (status == 0)
+		status = run_init(cfg->argv, exec_command, exec_report_fd, &e);
 	if (status == -1) {
 		report(&e);
 		return EXIT_RUNTIME;

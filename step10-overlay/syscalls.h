@@ -136,9 +136,15 @@ static inline int sys_close_range(unsigned first, unsigned last, unsigned flags)
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif
 
-/* capset(2), which glibc does not wrap (libcap does): set the permitted,
- * effective and inheritable capabilities of this thread; version 3 takes
- * two 32-bit words per set (linux/capability.h). */
+/* capget(2) and capset(2), which glibc does not wrap (libcap does): read
+ * and set the permitted, effective and inheritable capabilities of this
+ * thread; version 3 takes two 32-bit words per set (linux/capability.h). */
+static inline int sys_capget(struct __user_cap_header_struct *hdr,
+			     struct __user_cap_data_struct data[2])
+{
+	return (int)syscall(SYS_capget, hdr, data);
+}
+
 static inline int sys_capset(struct __user_cap_header_struct *hdr,
 			     const struct __user_cap_data_struct data[2])
 {
