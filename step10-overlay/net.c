@@ -445,9 +445,36 @@ int net_addr_in_use(int nl, struct in_addr addr, int prefix, int *in_use)
 	return 0;
 }
 
-/* One RTM_NEWROUTE of the dump: note the first route, in any table, whose
- * destination has a prefix (a default route, 0.0.0.0/0, covers every
- * address and says nothing about who uses them) and overlaps the query. */
+/* A route of the dump with a prefix (a default route, 0.0.0.0/0, covers
+ * every address and says nothing about who uses them): its destination,
+ * host order, and its table; -1 for any other message. */
+static int route_of(const struct nlmsghdr *h, uint32_t *dst, int *prefix,
+		    uint32_t *table)
+{
+	const struct rtmsg *rt = NLMSG_DATA(h);
+	const struct rtattr *rta;
+	int len = RTM_PAYLOAD(h);
+
+	if (h->nlmsg_type != RTM_NEWROUTE ||
+	    h->nlmsg_len < NLMSG_LENGTH(sizeof(*rt)) ||
+	    rt->rtm_family != AF_INET || rt->rtm_dst_len == 0)
+		return -1;
+	*dst = 0;
+	*table = rt->rtm_table;
+	for (rta = RTM_RTA(rt); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		if (RTA_PAYLOAD(rta) != sizeof(uint32_t))
+			continue;
+		if (rta->rta_type == RTA_DST)
+			memcpy(dst, RTA_DATA(rta), sizeof(*dst));
+		else if (rta->rta_type == RTA_TABLE) /* tables above 255 */
+			memcpy(table, RTA_DATA(rta), sizeof(*table));
+	}
+	*prefix = rt->rtm_dst_len;
+	*dst = ntohl(*dst) & prefix_mask(*prefix);
+	return 0;
+}
+
+/* The first route, in any table, that overlaps the query. */
 struct route_query {
 	uint32_t first, last; /* the subnet asked about, host order */
 	struct net_route *r;  /* the first route found, prefix 0: none */
@@ -455,48 +482,51 @@ struct route_query {
 
 static void route_visit(const struct nlmsghdr *h, void *arg)
 {
-	const struct rtmsg *rt = NLMSG_DATA(h);
 	struct route_query *q = arg;
-	const struct rtattr *rta;
-	int len = RTM_PAYLOAD(h);
-	uint32_t dst = 0, table = rt->rtm_table, mask;
+	uint32_t dst, table;
+	int prefix;
 
-	if (h->nlmsg_type != RTM_NEWROUTE ||
-	    h->nlmsg_len < NLMSG_LENGTH(sizeof(*rt)) ||
-	    rt->rtm_family != AF_INET || rt->rtm_dst_len == 0 || q->r->prefix)
+	if (q->r->prefix || route_of(h, &dst, &prefix, &table) == -1)
 		return;
-	for (rta = RTM_RTA(rt); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
-		if (RTA_PAYLOAD(rta) != sizeof(uint32_t))
-			continue;
-		if (rta->rta_type == RTA_DST)
-			memcpy(&dst, RTA_DATA(rta), sizeof(dst));
-		else if (rta->rta_type == RTA_TABLE) /* tables above 255 */
-			memcpy(&table, RTA_DATA(rta), sizeof(table));
-	}
-	mask = prefix_mask(rt->rtm_dst_len);
-	dst = ntohl(dst) & mask;
-	if (dst <= q->last && (dst | ~mask) >= q->first) {
+	if (dst <= q->last && (dst | ~prefix_mask(prefix)) >= q->first) {
 		q->r->dst.s_addr = htonl(dst);
-		q->r->prefix = rt->rtm_dst_len;
+		q->r->prefix = prefix;
 		q->r->table = table;
 	}
+}
+
+/* Every route of the dump, as the range of addresses it covers. */
+static void route_range(const struct nlmsghdr *h, void *arg)
+{
+	const struct visit *v = arg;
+	uint32_t dst, table;
+	int prefix;
+
+	if (route_of(h, &dst, &prefix, &table) == 0)
+		v->fn(dst, dst | ~prefix_mask(prefix), v->arg);
 }
 
 /* A dump of RTM_GETROUTE without a table returns the routes of every
  * table (main, local, and those of policy routing), each message saying
  * which. */
+static int route_dump(int nl, msg_fn *fn, void *arg)
+{
+	union nl_msg m;
+	struct rtmsg *rt;
+
+	rt = nl_msg_init(&m, RTM_GETROUTE, NLM_F_DUMP, sizeof(*rt));
+	rt->rtm_family = AF_INET;
+	return nl_talk(nl, &m, fn, arg);
+}
+
 int net_route_overlap(int nl, struct in_addr addr, int prefix,
 		      struct net_route *r)
 {
 	uint32_t a = ntohl(addr.s_addr), mask = prefix_mask(prefix);
 	struct route_query q = {a & mask, a | ~mask, r};
-	union nl_msg m;
-	struct rtmsg *rt;
 
 	memset(r, 0, sizeof(*r));
-	rt = nl_msg_init(&m, RTM_GETROUTE, NLM_F_DUMP, sizeof(*rt));
-	rt->rtm_family = AF_INET;
-	return nl_talk(nl, &m, route_visit, &q);
+	return route_dump(nl, route_visit, &q);
 }
 
 /* One bit per /30 of the pool: 2 KiB for 16384 subnets. */
@@ -517,16 +547,20 @@ static void pool_mark(uint32_t first, uint32_t last, void *arg)
 		p->taken[i / 8] |= 1u << (i % 8);
 }
 
-/* One dump marks every /30 that a configured subnet touches; the first
- * unmarked one wins. The host end of each running container holds .1 of its
- * /30 in our namespace, so the subnets of running containers are marked. */
+/* Two dumps mark every /30 that a configured subnet or a route of the
+ * host touches (a VPN's 10.201.0.0/24, as Docker skips a pool that
+ * overlaps a route); the first unmarked one wins. The host end of each
+ * running container holds .1 of its /30 in our namespace, so the subnets
+ * of running containers are marked. */
 int net_pick_subnet(int nl, struct in_addr *host, struct in_addr *container,
 		    int *prefix)
 {
 	struct pool p = {{0}};
+	struct visit v = {.fn = pool_mark, .arg = &p};
 	uint32_t i, net;
 
-	if (addr_dump(nl, pool_mark, &p) == -1)
+	if (addr_dump(nl, pool_mark, &p) == -1 ||
+	    route_dump(nl, route_range, &v) == -1)
 		return -1;
 	for (i = 0; i < POOL_SLOTS; i++) {
 		if (p.taken[i / 8] & (1u << (i % 8)))
@@ -676,8 +710,13 @@ static int plan_addrs(int nl, struct in_addr ip, int prefix,
 	int in_use;
 
 	if (!prefix) {
-		if (net_pick_subnet(nl, &a->gw, &a->addr, &a->prefix) == -1)
-			return fail(e, "pick a free subnet", "10.201.0.0/16");
+		if (net_pick_subnet(nl, &a->gw, &a->addr, &a->prefix) == -1) {
+			fail(e, "pick a free subnet", "10.201.0.0/16");
+			if (e->errnum == ENOSPC)
+				e->hint = "every /30 of the pool is in use or "
+					  "under a route of the host";
+			return -1;
+		}
 		return 0;
 	}
 	if (net_addr_in_use(nl, ip, prefix, &in_use) == -1)

@@ -65,7 +65,8 @@ int net_route_overlap(int nl, struct in_addr addr, int prefix,
 
 /* Choose a free /30 of the pool 10.201.0.0/16 (HOST gets .1, CONTAINER .2 of
  * the /30): the first /30 none of whose addresses overlaps an address or
- * subnet configured in the caller's namespace. ENOSPC when the pool is full.
+ * subnet configured in the caller's namespace, or a route of any of its
+ * tables but a default route. ENOSPC when the pool is full.
  * The caller holds the allocation lock (see net_lock). EAGAIN as above. */
 int net_pick_subnet(int nl, struct in_addr *host, struct in_addr *container,
 		    int *prefix);

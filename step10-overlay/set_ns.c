@@ -395,6 +395,12 @@ static int resolve_name(struct ctx *c, struct err *e)
 	if (state_read(&s, c->name, &r, e) == -1) {
 		if (e->errnum == ENOENT)
 			no_container(c, "no record", e);
+	} else if (record_foreign(&r)) {
+		no_container(c,
+			     "its runtime is in another PID namespace, whose "
+			     "PIDs mean nothing here: use -t with the PID "
+			     "this namespace sees",
+			     e);
 	} else if (record_stale(&r)) {
 		if (state_remove_stale(&s, c->name, e) == 0)
 			no_container(c, "stale record removed", e);

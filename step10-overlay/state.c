@@ -139,6 +139,19 @@ static unsigned long long starttime(pid_t pid)
 	return start;
 }
 
+/* Our PID namespace: the st_dev and st_ino of /proc/self/ns/pid, which
+ * identify it (namespaces(7)); 0 in both if /proc cannot say. */
+static void our_pidns(unsigned long long *dev, unsigned long long *ino)
+{
+	struct stat st;
+
+	*dev = *ino = 0;
+	if (stat("/proc/self/ns/pid", &st) == 0) {
+		*dev = st.st_dev;
+		*ino = st.st_ino;
+	}
+}
+
 /* ----------------------------------------------------- the directory --- */
 
 /* HACKING.md: /run/nsworkshop as root; rootless $XDG_RUNTIME_DIR/nsworkshop,
@@ -259,6 +272,7 @@ static char *record_text(pid_t pid, char *const argv[], char *const envp[],
 			 const char *seccomp, size_t *len)
 {
 	char created[32] = "";
+	unsigned long long dev, ino;
 	time_t now = time(NULL);
 	struct tm tm;
 	char *text = NULL;
@@ -268,8 +282,13 @@ static char *record_text(pid_t pid, char *const argv[], char *const envp[],
 		return NULL;
 	if (gmtime_r(&now, &tm))
 		strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	our_pidns(&dev, &ino);
+	/* PIDs are numbers of a PID namespace: a runtime in another one that
+	 * shares this directory must not read ours as its own */
 	fprintf(f, "runtime=%d\nruntime_starttime=%llu\ncreated=%s\n",
 		(int)getpid(), starttime(getpid()), created);
+	if (ino)
+		fprintf(f, "pidns=%llu:%llu\n", dev, ino);
 	if (pid > 0) {
 		fprintf(f, "pid=%d\nstarttime=%llu\n", (int)pid,
 			starttime(pid));
@@ -382,6 +401,16 @@ static int set_field(struct record *r, const char *key, size_t klen,
 		if (parse_num(v, len, ~0ULL, &n) == -1 || n == 0)
 			return -1;
 		*(IS("starttime") ? &r->starttime : &r->runtime_starttime) = n;
+	} else if (IS("pidns")) {
+		const char *colon = memchr(v, ':', len);
+
+		if (!colon ||
+		    parse_num(v, (size_t)(colon - v), ~0ULL, &r->pidns_dev) ==
+			-1 ||
+		    parse_num(colon + 1, len - (size_t)(colon - v) - 1, ~0ULL,
+			      &r->pidns_ino) == -1 ||
+		    r->pidns_ino == 0)
+			return -1;
 	} else if (IS("created")) {
 		if (len >= sizeof(r->created) || memchr(v, '\\', len))
 			return -1;
@@ -462,8 +491,18 @@ bool record_running(const struct record *r)
 	return r->pid > 0 && starttime(r->pid) == r->starttime;
 }
 
+bool record_foreign(const struct record *r)
+{
+	unsigned long long dev, ino;
+
+	our_pidns(&dev, &ino);
+	return r->pidns_ino && (r->pidns_dev != dev || r->pidns_ino != ino);
+}
+
 bool record_stale(const struct record *r)
 {
+	if (record_foreign(r))
+		return false;
 	/* Written by hand, without the runtime's start time: judge by the
 	 * container alone. */
 	if (!r->runtime_starttime)
@@ -665,7 +704,7 @@ static int publish(const struct state *s, const char *tmp, const char *name,
 		   struct err *e)
 {
 	struct record r;
-	bool stale;
+	bool stale, foreign;
 
 	for (int tries = 0; tries < 3; tries++) {
 		if (linkat(s->dirfd, tmp, s->dirfd, s->file, 0) == 0)
@@ -678,7 +717,14 @@ static int publish(const struct state *s, const char *tmp, const char *name,
 			return -1;
 		}
 		stale = record_stale(&r);
+		foreign = record_foreign(&r);
 		record_free(&r);
+		if (!stale && foreign)
+			return refuse(e, "--name", name,
+				      "a runtime of another PID namespace "
+				      "has this name; if it is gone, remove "
+				      "%s/%s",
+				      s->dir, s->file);
 		if (!stale)
 			return refuse(e, "--name", name,
 				      "a running container has this name");

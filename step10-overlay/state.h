@@ -19,12 +19,13 @@
 
 /* What a record says. Strings come unescaped, owned by the record. */
 struct record {
-	pid_t pid;			      /* the container's PID 1; 0: */
-	unsigned long long starttime;	      /* a reservation, starting */
-	pid_t runtime;			      /* the runtime that owns it */
-	unsigned long long runtime_starttime; /* 0: absent (by hand) */
-	char created[32];		      /* ISO-8601 UTC, or "" */
-	char **command;			      /* COMMAND's argv, or NULL */
+	pid_t pid;				 /* the container's PID 1; 0: */
+	unsigned long long starttime;		 /* a reservation, starting */
+	pid_t runtime;				 /* the runtime that owns it */
+	unsigned long long runtime_starttime;	 /* 0: absent (by hand) */
+	char created[32];			 /* ISO-8601 UTC, or "" */
+	unsigned long long pidns_dev, pidns_ino; /* whose PIDs these are */
+	char **command;				 /* COMMAND's argv, or NULL */
 	char **env; /* COMMAND's environment, KEY=VALUE, NULL-ended; or NULL */
 	char seccomp[16]; /* its filter: "default", "unconfined", or "" */
 };
@@ -75,7 +76,12 @@ void record_free(struct record *r);
 /* R's container (pid= and its starttime=) is the process running now. */
 bool record_running(const struct record *r);
 
-/* R's runtime is gone: the record is stale, anyone may remove it. */
+/* R's PIDs are numbers of another PID namespace than ours (pidns=): they
+ * name other processes here, or none. */
+bool record_foreign(const struct record *r);
+
+/* R's runtime is gone: the record is stale, anyone may remove it. A
+ * foreign record never is: we cannot tell. */
 bool record_stale(const struct record *r);
 
 /* Remove NAME's record if it is (still) stale. */
