@@ -21,6 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "syscalls.h"
+
 const int forwarded_signals[] = {SIGINT,  SIGTERM, SIGHUP,   SIGQUIT,
 				 SIGUSR1, SIGUSR2, SIGWINCH, 0};
 
@@ -112,6 +114,12 @@ int run_init(char *const argv[], int (*exec)(char *const argv[]), int report_fd,
 	 * would keep the runtime waiting for an exec that PID 1 never does. */
 	if (report_fd >= 0)
 		close(report_fd);
+	/* PID 1 never execs: close-on-exec closes nothing of what the caller
+	 * left open (a shell's `7< /`). Without root it stays dumpable (its
+	 * uid never changed), and the container's root could reopen
+	 * /proc/1/fd/7, a host directory (CVE-2024-21626's door). */
+	if (sys_close_range(3, ~0U, 0) == -1)
+		return fail(e, "close_range", "3, --init");
 	/* No stop timeout here: the runtime outside owns that decision. */
 	if (forward_signals(&command, 0, e) == -1)
 		return -1;

@@ -149,7 +149,7 @@ static void usage(FILE *out)
 	    "      --name NAME  ... of the container started with --name NAME\n"
 	    "  -a, --all        every namespace that differs from ours (the "
 	    "default)\n"
-	    "  -U, --user       user      -m, --mnt     mount\n"
+	    "  -U, --user       user      -m, --mnt     mount (and so all)\n"
 	    "  -u, --uts        UTS       -i, --ipc     IPC\n"
 	    "  -n, --net        network   -p, --pid     PID\n"
 	    "  -C, --cgroup     cgroup    -T, --time    time\n"
@@ -163,10 +163,11 @@ static void usage(FILE *out)
 	    "\n"
 	    "\n"
 	    "Joining the mount namespace (-a, --name, -m) is docker exec: "
-	    "COMMAND gets\nthe target's capabilities, bounding set, groups "
-	    "and no_new_privs, a session\nof its own and the container's "
-	    "environment. NSFILE, or namespaces without\n-m, only move the "
-	    "host's COMMAND into them, as nsenter(1) does.\n"
+	    "every namespace\nis joined, and COMMAND gets the target's "
+	    "capabilities, bounding set, groups\nand no_new_privs, a session "
+	    "of its own and the container's environment.\nNSFILE, or "
+	    "namespaces without -m, only move the host's COMMAND into "
+	    "them,\nas nsenter(1) does.\n"
 	    "\n"
 	    "Exit status: COMMAND's own, 128+N if it died of signal N, 125 "
 	    "if " PROG
@@ -218,7 +219,12 @@ static int parse_form(struct ctx *c, int argc, char **argv, struct err *e)
 				   "bad name: 1-64 of [A-Za-z0-9_.-], not "
 				   "starting with '.' (" HELP ")");
 	if (c->pid || c->name) {
-		c->all = c->all || !c->flags; /* none named: all of them */
+		/* None named: all of them. -m enters the container proper,
+		 * which is all of them too, as runc exec joins them: the mount
+		 * namespace alone would run the container's programs (its
+		 * PATH, its files) as root of the host's user, PID and network
+		 * namespaces. */
+		c->all = c->all || !c->flags || ns_of(CLONE_NEWNS)->want;
 		return 0;
 	}
 	if (optind >= argc ||
