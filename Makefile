@@ -56,11 +56,14 @@ $(BIN)/rootfs: | rootfs/bin/busybox
 	ln -sfn $(abspath rootfs) $@
 endif
 
+# Libraries a step links beyond libc: step10 reads .tar.gz images (zlib).
+LDLIBS_step10 := -lz
+
 # One rule per step: every .c of the directory but set_ns.c is the runtime.
 define step_rule
 $(BIN)/$(1): $$(wildcard $(SRC)/$(2)/*.c $(SRC)/$(2)/*.h)
 	@mkdir -p $(BIN)
-	$$(CC) $$(CPPFLAGS) $$(CFLAGS) -o $$@ $$(filter-out %/set_ns.c,$$(wildcard $(SRC)/$(2)/*.c)) $$(LDFLAGS)
+	$$(CC) $$(CPPFLAGS) $$(CFLAGS) -o $$@ $$(filter-out %/set_ns.c,$$(wildcard $(SRC)/$(2)/*.c)) $$(LDFLAGS) $$(LDLIBS_$(1))
 ifneq ($(BIN),.)
 $(1): $(BIN)/$(1)
 endif

@@ -77,6 +77,7 @@ CRUN_IDS=()
 cleanup() {
 	local id
 	stop_targets
+	forget_image
 	for id in "${CRUN_IDS[@]}"; do
 		crun delete -f "$id" >/dev/null 2>&1 || :
 	done
@@ -322,8 +323,9 @@ peer_rows() {
 step_rows() {
 	local list=$1 n bin
 	local why
-	for n in 01 02 03 04 05 06 07 08 09; do
+	for n in 01 02 03 04 05 06 07 08 09 10; do
 		bin=$STEPS_DIR/step$n
+		[ "$n" = 10 ] && [ ! -x "$bin" ] && continue # a bonus step to come
 		why=
 		if [ ! -x "$bin" ]; then
 			why="not built"
@@ -342,6 +344,43 @@ step_rows() {
 			row "$list" "step$n" "$(q "$bin") -q /bin/true"
 		fi
 	done
+}
+
+# step10's own costs: a start from an image tarball already in the cache,
+# and a 50 MB write into the container's layer (a tmpfs under overlayfs)
+# beside the same write, by the same busybox, to a tmpfs of the host; each
+# beside the same command without the write, whose time it subtracts.
+overlay_rows() {
+	local list=$1 bin=$STEPS_DIR/step10 why= l bb shm
+	local labels=("step10 --image (cached)" "step10 sh -c true"
+		"step10 sh -c dd 50 MB to /" "busybox sh -c true"
+		"busybox sh -c dd 50 MB to /dev/shm")
+	[ -x "$bin" ] || return 0 # no step10 yet: no rows
+	if [ ! -x "$ROOTFS/bin/busybox" ]; then
+		why="no rootfs (make rootfs)"
+	elif [ ! -d /dev/shm ] || ! tar -C "$ROOTFS" -czf "$WORK/image.tar.gz" .; then
+		why="no /dev/shm or tar failed"
+	fi
+	if [ -n "$why" ]; then
+		for l in "${labels[@]}"; do norow "$list" "$l" "$why"; done
+		return 0
+	fi
+	IMAGE_SHA=$(sha256sum "$WORK/image.tar.gz" | cut -d' ' -f1)
+	bb=$(q "$ROOTFS/bin/busybox")
+	shm=/dev/shm/nsw-bench-$$
+	row "$list" "${labels[0]}" "$(q "$bin") -q --image $(q "$WORK/image.tar.gz") /bin/true"
+	row "$list" "${labels[1]}" "$(q "$bin") -q --net none /bin/sh -c true"
+	row "$list" "${labels[2]}" "$(q "$bin") -q --net none /bin/sh -c 'dd if=/dev/zero of=/big bs=1M count=50 2>/dev/null'"
+	row "$list" "${labels[3]}" "$bb sh -c true"
+	row "$list" "${labels[4]}" "$bb sh -c '$bb dd if=/dev/zero of=$shm bs=1M count=50 2>/dev/null; rm -f $shm'"
+}
+
+# The image the rows above unpacked into the store, and its index entry.
+forget_image() {
+	local store=/var/lib/nsworkshop/images
+	[ -n "${IMAGE_SHA:-}" ] || return 0
+	rm -rf "${store:?}/$IMAGE_SHA"
+	grep -lx "$IMAGE_SHA" "$store"/index/* 2>/dev/null | xargs -r rm -f
 }
 
 # docker exec: nsenter -a and set_ns -a joining the same targets.
@@ -403,11 +442,27 @@ target() {
 	}'
 }
 
+# A write's cost: (A - A0) / (B - B0), each the median of its row.
+write_target() {
+	local name=$1 a=$2 a0=$3 b=$4 b0=$5 goal=$6 m
+	m=$(for l in "$a" "$a0" "$b" "$b0"; do median_of "$l"; printf ' '; done)
+	awk -v n="$name" -v m="$m" -v g="$goal" 'BEGIN {
+		split(m, v, " ")
+		if (v[1] == "" || v[2] == "" || v[3] == "" || v[4] == "" || v[3] - v[4] <= 0) {
+			printf "| %s | — | — | ≤ %s | n/a (no figure) |\n", n, g
+			exit
+		}
+		r = (v[1] - v[2]) / (v[3] - v[4])
+		printf "| %s | %.3f ms / %.3f ms | %.2f | ≤ %s | %s |\n", n,
+			v[1] - v[2], v[3] - v[4], r, g, (r <= g + 1e-9 ? "PASS" : "MISS")
+	}'
+}
+
 # Peak RSS of every step and set_ns row against bwrap's.
 rss_target() {
 	local b worst
 	b=$(rss_of "bwrap --unshare-all")
-	worst=$(awk -F'\t' '($1 ~ /^step0/ || $1 ~ /^set_ns/) && $2 == "" && $3 > 0 \
+	worst=$(awk -F'\t' '(($1 ~ /^step[0-9]/ && $1 !~ / sh -c /) || $1 ~ /^set_ns/) && $2 == "" && $3 > 0 \
 		{ if ($7 > m) { m = $7; l = $1 } } END { if (m) print m "\t" l }' "$RAW")
 	if [ -z "$b" ] || [ -z "$worst" ]; then
 		echo "| peak RSS: largest step / bwrap | — | — | ≤ 1 | n/a (no figure) |"
@@ -438,6 +493,15 @@ targets_table() {
 		"step05 (--net veth)" "step04" ""
 	target "step05 veth / step05 none: the veth pair" \
 		"step05 (--net veth)" "step05 --net none" ""
+	if [ -x "$STEPS_DIR/step10" ]; then
+		target "step10 / step09: the overlay, a tmpfs layer (issue 19)" \
+			"step10" "step09" 1.15
+		target "step10 --image, cached / step10 from the rootfs directory" \
+			"step10 --image (cached)" "step10" 1.2
+		write_target "50 MB written: in step10's layer / on the host's tmpfs" \
+			"step10 sh -c dd 50 MB to /" "step10 sh -c true" \
+			"busybox sh -c dd 50 MB to /dev/shm" "busybox sh -c true" 1.2
+	fi
 	rss_target
 }
 
@@ -501,6 +565,7 @@ latency() {
 	peer_rows "$a"
 	crun_rows "$c"
 	step_rows "$s"
+	overlay_rows "$s"
 	exec_rows "$s"
 	cat "$a" "$c" "$s" >"$WORK/all.list"
 	# Failed rows show in the table; bench exits 1 for them, 125 on misuse.

@@ -39,7 +39,8 @@ $(FUZZ_STEP_BIN): fuzz/fuzz_step.c $(wildcard $(SRC)/$(FUZZ_STEP_DIR)/*.c $(SRC)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -I$(SRC) -Dmain=step_main \
 		-DSTEP_MAIN='"$(FUZZ_STEP_DIR)/$(FUZZ_STEP).c"' -o $@ $< \
-		$(filter-out %/set_ns.c %/$(FUZZ_STEP).c,$(wildcard $(SRC)/$(FUZZ_STEP_DIR)/*.c))
+		$(filter-out %/set_ns.c %/$(FUZZ_STEP).c,$(wildcard $(SRC)/$(FUZZ_STEP_DIR)/*.c)) \
+		$(LDLIBS_$(FUZZ_STEP))
 
 $(FUZZ_SETNS_BIN): fuzz/fuzz_setns.c $(FUZZ_SETNS)
 	@mkdir -p $(dir $@)

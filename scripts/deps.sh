@@ -12,7 +12,7 @@
 set -eu
 
 # Needed to build, test and run every step.
-PACKAGES="build-essential libcriterion-dev busybox-static iproute2 iputils-ping util-linux procps python3"
+PACKAGES="build-essential libcriterion-dev zlib1g-dev busybox-static iproute2 iputils-ping util-linux procps python3"
 # Peers for `make bench`, tools for `make lint`/`make valgrind`: nice to have.
 OPTIONAL="bubblewrap crun hyperfine gnuplot-nox strace cppcheck clang-tidy clang-format valgrind libcap2-bin"
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -116,6 +117,42 @@ int enter_rootfs(const char *rootfs, struct err *e)
 		return fail(e, "mount MS_BIND", rootfs);
 	if (chdir(rootfs) == -1)
 		return fail(e, "chdir", rootfs);
+	return 0;
+}
+
+/*
+ * The image stays read-only, as with bubblewrap's --ro-bind: no container
+ * may change the rootfs under the next one (docs/03-mountns.md). Only the
+ * mount at MP becomes read-only (plus the flags ADD); what is mounted below
+ * it (/tmp, /dev, /dev/shm) stays writable. MS_REMOUNT | MS_BIND changes
+ * the flags of that one mount, and must keep the ones it has: in a user
+ * namespace (step06) the nosuid, nodev, noexec and atime flags of a mount
+ * that came from the host are locked, and a remount that would clear one
+ * fails with EPERM (mount(2), mount_namespaces(7)).
+ */
+static int remount_readonly(const char *mp, unsigned long add, struct err *e)
+{
+	static const struct {
+		unsigned long st, ms;
+	} keep[] = {
+	    {ST_NOSUID, MS_NOSUID},	    {ST_NODEV, MS_NODEV},
+	    {ST_NOEXEC, MS_NOEXEC},	    {ST_NOATIME, MS_NOATIME},
+	    {ST_NODIRATIME, MS_NODIRATIME}, {ST_RELATIME, MS_RELATIME},
+	};
+	const char *name = strcmp(mp, ".") == 0 ? "rootfs" : mp;
+	unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY | add;
+	struct statvfs sv;
+
+	if (statvfs(mp, &sv) == -1)
+		return fail(e, "statvfs", name);
+	for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
+		if (sv.f_flag & keep[i].st)
+			flags |= keep[i].ms;
+	if (!(sv.f_flag & (ST_NOATIME | ST_RELATIME)))
+		flags |= MS_STRICTATIME;
+	trace("mount(%s, MS_REMOUNT | MS_BIND | MS_RDONLY)", name);
+	if (mount(NULL, mp, NULL, flags, NULL) == -1)
+		return fail(e, "mount MS_REMOUNT | MS_RDONLY", name);
 	return 0;
 }
 
@@ -228,6 +265,8 @@ int make_devices(struct err *e)
 int pivot_into(struct err *e)
 {
 	if (refuse_runtime_mount_ns(e) == -1)
+		return -1;
+	if (remount_readonly(".", 0, e) == -1)
 		return -1;
 	trace("pivot_root(., .)");
 	if (sys_pivot_root(".", ".") == -1) {

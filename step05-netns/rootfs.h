@@ -1,7 +1,8 @@
 /*
  * rootfs.h — the container's root filesystem (step03): a private mount
  * table, the rootfs bind-mounted onto itself, /proc, /sys, /tmp and a small
- * /dev mounted in it, then pivot_root(2) into it.
+ * /dev mounted in it, then the rootfs made read-only and pivot_root(2)
+ * into it.
  *
  * Every function returns 0, or -1 with E filled; none prints or exits.
  * All but resolve_rootfs and note_mount_ns run in the child, in its new
@@ -31,7 +32,8 @@ int mount_filesystems(struct err *e);
 /* Make the device nodes and symlinks of Docker's default /dev. */
 int make_devices(struct err *e);
 
-/* pivot_root(2) into the current directory and detach the old root. */
+/* Remount the current directory (the rootfs) read-only, pivot_root(2)
+ * into it and detach the old root. */
 int pivot_into(struct err *e);
 
 #endif

@@ -149,6 +149,42 @@ int enter_rootfs(const char *rootfs, const struct host_paths *hp, struct err *e)
 }
 
 /*
+ * The image stays read-only, as with bubblewrap's --ro-bind: no container
+ * may change the rootfs under the next one (docs/03-mountns.md). Only the
+ * mount at MP becomes read-only (plus the flags ADD); what is mounted below
+ * it (/tmp, /dev, /dev/shm) stays writable. MS_REMOUNT | MS_BIND changes
+ * the flags of that one mount, and must keep the ones it has: in a user
+ * namespace (step06) the nosuid, nodev, noexec and atime flags of a mount
+ * that came from the host are locked, and a remount that would clear one
+ * fails with EPERM (mount(2), mount_namespaces(7)).
+ */
+static int remount_readonly(const char *mp, unsigned long add, struct err *e)
+{
+	static const struct {
+		unsigned long st, ms;
+	} keep[] = {
+	    {ST_NOSUID, MS_NOSUID},	    {ST_NODEV, MS_NODEV},
+	    {ST_NOEXEC, MS_NOEXEC},	    {ST_NOATIME, MS_NOATIME},
+	    {ST_NODIRATIME, MS_NODIRATIME}, {ST_RELATIME, MS_RELATIME},
+	};
+	const char *name = strcmp(mp, ".") == 0 ? "rootfs" : mp;
+	unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY | add;
+	struct statvfs sv;
+
+	if (statvfs(mp, &sv) == -1)
+		return fail(e, "statvfs", name);
+	for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
+		if (sv.f_flag & keep[i].st)
+			flags |= keep[i].ms;
+	if (!(sv.f_flag & (ST_NOATIME | ST_RELATIME)))
+		flags |= MS_STRICTATIME;
+	trace("mount(%s, MS_REMOUNT | MS_BIND | MS_RDONLY)", name);
+	if (mount(NULL, mp, NULL, flags, NULL) == -1)
+		return fail(e, "mount MS_REMOUNT | MS_RDONLY", name);
+	return 0;
+}
+
+/*
  * The filesystems every container gets, mounted in this order below the
  * rootfs. MS_NOSUID/MS_NODEV/MS_NOEXEC wherever a filesystem has no need
  * for set-uid programs, device nodes or executables.
@@ -179,22 +215,6 @@ static const struct mount_entry {
      * mounting it (mq_overview(7)). */
     {"mqueue", "dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL},
 };
-
-/* Remount the mount at MP read-only. In a user namespace a remount must
- * keep the flags that a more privileged namespace locked on the mount
- * (mount_namespaces(7)): its atime flags, from statvfs(3) (ST_* = MS_*). */
-static int remount_ro(const char *mp, struct err *e)
-{
-	unsigned long flags =
-	    MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
-	struct statvfs sv;
-
-	if (statvfs(mp, &sv) == 0)
-		flags |= sv.f_flag & (ST_NOATIME | ST_NODIRATIME | ST_RELATIME);
-	if (mount(NULL, mp, NULL, flags, NULL) == -1)
-		return fail(e, "mount MS_REMOUNT | MS_RDONLY", mp);
-	return 0;
-}
 
 /* Undo mountinfo's escapes of space, tab, newline and '\\' (\ooo) in S. */
 static void unescape(char *s)
@@ -238,7 +258,8 @@ static int remount_tree_ro(const char *target, struct err *e)
 			continue;
 		unescape(mp);
 		if (strncmp(mp, top, n) == 0 && (!mp[n] || mp[n] == '/'))
-			rc = remount_ro(mp, e);
+			rc = remount_readonly(
+			    mp, MS_NOSUID | MS_NODEV | MS_NOEXEC, e);
 	}
 	fclose(f);
 	return rc;
@@ -493,6 +514,8 @@ void release_host_paths(struct host_paths *hp)
 int pivot_into(struct err *e)
 {
 	if (refuse_runtime_mount_ns(e) == -1)
+		return -1;
+	if (remount_readonly(".", 0, e) == -1)
 		return -1;
 	trace("pivot_root(., .)");
 	if (sys_pivot_root(".", ".") == -1) {

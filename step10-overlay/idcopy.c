@@ -1,0 +1,207 @@
+/*
+ * idcopy.c — a chowned copy of a lower layer (idcopy.h).
+ *
+ * File by file: directories, regular files, symlinks, device nodes and
+ * FIFOs, each owned by its id moved through the map (host uid 0 becomes
+ * 100000 under "0 100000 65536"; an id outside the map stays as it is),
+ * with its mode and times. Hard links become separate files and file
+ * capabilities (security.capability xattrs) are not copied: this is the
+ * slow, old-kernel path. The copy is keyed by the layer's device and inode
+ * and the maps: change the layer in place and remove STORE/idmap to get a
+ * fresh copy.
+ */
+#include "idcopy.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "store.h"
+
+struct shift {
+	unsigned long uin, uout, ucount, gin, gout, gcount;
+	dev_t dev; /* the layer's filesystem: mounts below are not copied */
+};
+
+static unsigned long moved(unsigned long id, unsigned long in,
+			   unsigned long out, unsigned long count)
+{
+	return id >= in && id - in < count ? id - in + out : id;
+}
+
+static int copy_entry(int sdir, const char *sname, int ddir, const char *dname,
+		      const struct shift *m, struct err *e);
+
+/* Depth first, one descriptor per level: RLIMIT_NOFILE bounds the depth
+ * (EMFILE), long before the stack. */
+// NOLINTNEXTLINE(misc-no-recursion)
+static int copy_dir(int sdir, const char *sname, int ddir, const char *dname,
+		    const struct shift *m, struct err *e)
+{
+	int s, d = -1, rc = -1;
+	DIR *dir;
+	struct dirent *de;
+
+	s = openat(sdir, sname,
+		   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (s == -1)
+		return fail(e, "open", sname);
+	dir = fdopendir(s);
+	if (!dir) {
+		close(s);
+		return fail(e, "fdopendir", sname);
+	}
+	if (mkdirat(ddir, dname, 0700) == -1 ||
+	    (d = openat(ddir, dname,
+			O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) ==
+		-1) {
+		fail(e, "mkdir", dname);
+		goto out;
+	}
+	while ((errno = 0, de = readdir(dir))) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (copy_entry(dirfd(dir), de->d_name, d, de->d_name, m, e) ==
+		    -1)
+			goto out;
+	}
+	rc = errno ? fail(e, "readdir", sname) : 0;
+out:
+	if (d != -1)
+		close(d);
+	closedir(dir);
+	return rc;
+}
+
+static int copy_file(int sdir, const char *sname, int ddir, const char *dname,
+		     struct err *e)
+{
+	static char buf[64 * 1024];
+	int s, d = -1, rc = -1;
+	ssize_t n;
+
+	s = openat(sdir, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (s == -1)
+		return fail(e, "open", sname);
+	d = openat(ddir, dname,
+		   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (d == -1) {
+		fail(e, "create", dname);
+		goto out;
+	}
+	while ((n = read(s, buf, sizeof(buf))) > 0)
+		if (write_all(d, buf, (size_t)n) == -1) {
+			fail(e, "write", dname);
+			goto out;
+		}
+	rc = n == -1 ? fail(e, "read", sname) : 0;
+out:
+	if (d != -1 && close(d) == -1 && rc == 0)
+		rc = fail(e, "close", dname);
+	close(s);
+	return rc;
+}
+
+// NOLINTNEXTLINE(misc-no-recursion)
+static int copy_entry(int sdir, const char *sname, int ddir, const char *dname,
+		      const struct shift *m, struct err *e)
+{
+	char link[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+	int rc = 0;
+
+	if (fstatat(sdir, sname, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return fail(e, "stat", sname);
+	if (S_ISDIR(st.st_mode) && st.st_dev != m->dev)
+		return 0; /* a mount point: overlayfs would not show it */
+	if (S_ISDIR(st.st_mode))
+		rc = copy_dir(sdir, sname, ddir, dname, m, e);
+	else if (S_ISREG(st.st_mode))
+		rc = copy_file(sdir, sname, ddir, dname, e);
+	else if (S_ISLNK(st.st_mode)) {
+		n = readlinkat(sdir, sname, link, sizeof(link) - 1);
+		if (n == -1)
+			return fail(e, "readlink", sname);
+		link[n] = '\0';
+		if (symlinkat(link, ddir, dname) == -1)
+			return fail(e, "symlink", dname);
+	} else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ||
+		   S_ISFIFO(st.st_mode)) {
+		if (mknodat(ddir, dname, st.st_mode, st.st_rdev) == -1)
+			return fail(e, "mknod", dname);
+	} else
+		return 0; /* a socket: nothing to copy */
+	if (rc == -1)
+		return -1;
+	struct timespec times[2] = {st.st_atim, st.st_mtim};
+
+	/* chown first: it clears the set-user-ID and set-group-ID bits. */
+	if (fchownat(ddir, dname,
+		     (uid_t)moved(st.st_uid, m->uin, m->uout, m->ucount),
+		     (gid_t)moved(st.st_gid, m->gin, m->gout, m->gcount),
+		     AT_SYMLINK_NOFOLLOW) == -1 ||
+	    (!S_ISLNK(st.st_mode) &&
+	     fchmodat(ddir, dname, st.st_mode & 07777, 0) == -1) ||
+	    utimensat(ddir, dname, times, AT_SYMLINK_NOFOLLOW) == -1)
+		return fail(e, "set owner, mode and times of", dname);
+	return 0;
+}
+
+int idcopy_prepare(const char *layer, const char *uid_map, const char *gid_map,
+		   char out[PATH_MAX], struct err *e)
+{
+	char store[PATH_MAX], key[256], tmp[32];
+	int top, dir = -1, t = -1, rc = -1, have;
+	struct shift m;
+	struct stat st;
+	struct err ignored;
+
+	if (sscanf(uid_map, "%lu %lu %lu", &m.uin, &m.uout, &m.ucount) != 3 ||
+	    sscanf(gid_map, "%lu %lu %lu", &m.gin, &m.gout, &m.gcount) != 3)
+		return fail_errno(e, EINVAL, "idmap", uid_map);
+	if (stat(layer, &st) == -1)
+		return fail(e, "stat", layer);
+	m.dev = st.st_dev;
+	if (snprintf(key, sizeof(key), "%llx-%llx-u%lu-%lu-%lu-g%lu-%lu-%lu",
+		     (unsigned long long)st.st_dev,
+		     (unsigned long long)st.st_ino, m.uin, m.uout, m.ucount,
+		     m.gin, m.gout, m.gcount) >= (int)sizeof(key))
+		return fail_errno(e, ENAMETOOLONG, "idmap", layer);
+	top = store_open(0, store, e);
+	if (top == -1 || (dir = store_subdir(top, "idmap", 1, e)) == -1)
+		goto out;
+	have = store_subdir(dir, key, 0, &ignored);
+	if (have != -1)
+		close(have);
+	else if ((t = store_tmpdir(dir, tmp, e)) == -1)
+		goto out;
+	else {
+		trace("copy %s to %s/idmap/%s, chowned", layer, store, key);
+		rc = copy_entry(AT_FDCWD, layer, t, "rootfs", &m, e);
+		if (rc == 0)
+			rc = store_publish(dir, tmp, key, e);
+		if (rc == -1) {
+			store_remove(dir, tmp, &ignored);
+			goto out;
+		}
+	}
+	rc =
+	    snprintf(out, PATH_MAX, "%s/idmap/%s/rootfs", store, key) < PATH_MAX
+		? 0
+		: fail_errno(e, ENAMETOOLONG, "idmap", store);
+out:
+	if (t != -1)
+		close(t);
+	if (dir != -1)
+		close(dir);
+	if (top != -1)
+		close(top);
+	return rc;
+}

@@ -1,0 +1,36 @@
+/*
+ * store.h — where step10 keeps what outlives a container: kept layers
+ * (layers/NAME), the image cache (images/SHA256) and, on kernels without
+ * idmapped mounts, chowned copies of the lower layers (idmap/KEY).
+ * Root: /var/lib/nsworkshop; without root: $XDG_DATA_HOME/nsworkshop
+ * (~/.local/share/nsworkshop when it is unset). Nothing here is a record:
+ * no sweep of stale containers removes it.
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <limits.h>
+
+#include "err.h"
+
+/* Open (creating it) the store's top directory; PATH receives its path.
+ * ROOTLESS: the caller is not root on the host (it may be root of a user
+ * namespace, as the rootless container is when it mounts its layers). */
+int store_open(int rootless, char path[PATH_MAX], struct err *e);
+/* Open DIRFD/NAME, a directory of the store, creating it when CREATE. */
+int store_subdir(int dirfd, const char *name, int create, struct err *e);
+/* Make DIRFD/.tmp-PID, locked for as long as its descriptor is open, after
+ * removing the ones whose makers died; NAME receives its name. */
+int store_tmpdir(int dirfd, char name[32], struct err *e);
+/* Publish DIRFD/TMP as DIRFD/NAME with rename(2). If NAME appeared in the
+ * meantime (another start made it too), TMP is removed: theirs is as good. */
+int store_publish(int dirfd, const char *tmp, const char *name, struct err *e);
+/* rm -r DIRFD/NAME: never follows a link, never leaves the filesystem. */
+int store_remove(int dirfd, const char *name, struct err *e);
+/* Read the small regular file DIRFD/NAME into BUF (NUL-terminated). */
+int store_read(int dirfd, const char *name, char *buf, size_t size,
+	       struct err *e);
+/* Write DIRFD/NAME: a temporary file, then rename(2). */
+int store_write(int dirfd, const char *name, const char *text, struct err *e);
+
+#endif

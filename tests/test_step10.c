@@ -1,0 +1,722 @@
+/*
+ * step10 — overlayfs: the image (the rootfs, --layer DIRs, an --image
+ * tarball) stays read-only below, each container writes to a layer of its
+ * own. Fails on step09's binary: there / is read-only and the options do
+ * not exist.
+ *
+ * Every test runs on a COPY of rootfs/ (tree.h), never the repository's,
+ * checks the copy byte for byte after the container changed its /, and
+ * guards every change: a new mount namespace (guard) whose / shows the
+ * copy's marker (tree_guard). Kept layers and images go to the store
+ * (/var/lib/nsworkshop as root), under names unique to the test, removed
+ * at the end.
+ */
+#include "harness.h"
+#include "leaks.h"
+#include "tree.h"
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+TestSuite(step10, .timeout = 120);
+TestSuite(step10_keep, .timeout = 120);
+TestSuite(step10_image, .timeout = 120);
+
+#define STORE "/var/lib/nsworkshop"
+
+static void need_step10(void)
+{
+	need_root();
+	if (!have_step("step10"))
+		skip_env("step10 is not built");
+}
+
+/* Guards for a command that changes /: a new mount namespace, the copy. */
+static char *guarded(const char *cmd)
+{
+	char *g = guard("mnt"), *tg = tree_guard();
+	char *s = xasprintf("%s%s%s", g, tg, cmd);
+
+	free(tg);
+	free(g);
+	return s;
+}
+
+/* step10 -q --net none --rootfs DIR/rootfs [EXTRA...] /bin/sh -c CMD */
+static struct proc *start10(const struct run_opts *o, const char *bin,
+			    const char *dir, char *const extra[],
+			    const char *cmd, bool wait)
+{
+	char *root = xasprintf("%s/rootfs", dir);
+	char *argv[32];
+	int n = 0;
+
+	argv[n++] = "";
+	argv[n++] = "-q";
+	argv[n++] = "--net";
+	argv[n++] = "none";
+	argv[n++] = "--rootfs";
+	argv[n++] = root;
+	for (int i = 0; extra && extra[i] && n < 26; i++)
+		argv[n++] = extra[i];
+	argv[n++] = "/bin/sh";
+	argv[n++] = "-c";
+	argv[n++] = (char *)cmd;
+	argv[n] = NULL;
+	struct proc *p = wait ? runv(o, bin, argv) : proc_start(o, bin, argv);
+
+	free(root);
+	return p;
+}
+
+static struct proc *run10(const char *dir, char *const extra[], const char *cmd)
+{
+	char *g = guarded(cmd);
+	struct proc *p = start10(NULL, "step10", dir, extra, g, true);
+
+	free(g);
+	return p;
+}
+
+static char *sum_of(const char *dir)
+{
+	char *root = xasprintf("%s/rootfs", dir);
+	char *s = tree_sum(root);
+
+	free(root);
+	return s;
+}
+
+/* The layer tmpfs never shows in the host's mount table. */
+static void expect_no_layer_on_host(void)
+{
+	char *m = mountinfo();
+
+	cr_expect_null(strstr(m, "nsworkshop-layer"),
+		       "a layer tmpfs is mounted on the host");
+	cr_expect_null(strstr(m, "nsworkshop-overlay"),
+		       "an overlay is mounted on the host");
+	free(m);
+}
+
+/* ------------------------------------------------ copy-on-write --- */
+
+Test(step10, writes_deletes_and_renames_inside_leave_the_image)
+{
+	need_step10();
+	char *dir = tree_copy(0, 0), *before = sum_of(dir);
+	struct proc *p =
+	    run10(dir, NULL,
+		  "echo new > /newfile && echo changed > /etc/hostname && "
+		  "rm /bin/ls && mv /etc/passwd /etc/passwd2 && mkdir /d && "
+		  "rm -r /root && mkdir /root && touch /root/again && "
+		  "cat /newfile /etc/hostname && [ ! -e /bin/ls ] && "
+		  "[ ! -e /etc/passwd ] && [ -e /etc/passwd2 ] && ls /root && "
+		  "echo ok");
+	char *after = sum_of(dir);
+
+	cr_expect_eq(p->status, 0, "%s", p->err);
+	cr_expect_str_eq(p->out, "new\nchanged\nagain\nok\n");
+	cr_expect_str_eq(after, before, "the lower layer changed");
+	expect_no_layer_on_host();
+	rm_rf(dir);
+	free(after);
+	free(before);
+	free(dir);
+	proc_free(p);
+}
+
+/* What `rm` of a lower file leaves: a whiteout, a 0:0 character device,
+ * in the upper layer. A kept layer's upper is a directory of the store,
+ * where the host can look once the container is gone. */
+Test(step10, rm_leaves_a_whiteout_in_the_upper_layer)
+{
+	need_step10();
+	char *dir = tree_copy(0, 0);
+	char *name = xasprintf("nsw10-wh-%d", (int)getpid());
+	struct proc *p =
+	    run10(dir, (char *[]){"--name", name, "--keep", NULL},
+		  "rm /bin/ls && touch /made && mkdir /d && echo removed");
+	char *wh = xasprintf(STORE "/layers/%s/upper/bin/ls", name);
+	char *made = xasprintf(STORE "/layers/%s/upper/made", name);
+	struct stat st;
+
+	cr_expect_str_eq(p->out, "removed\n", "%s", p->err);
+	cr_expect_eq(lstat(wh, &st), 0, "%s: %s", wh, strerror(errno));
+	cr_expect(S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0),
+		  "not a 0:0 character device");
+	cr_expect_eq(lstat(made, &st), 0, "%s: %s", made, strerror(errno));
+	cr_expect_eq(st.st_uid, 100000,
+		     "a new file belongs to container "
+		     "root, host uid 100000");
+	proc_free(p);
+	p = run(NULL, "step10", "--rm-layer", name, NULL);
+	cr_expect_eq(p->status, 0, "%s", p->err);
+	rm_rf(dir);
+	free(made);
+	free(wh);
+	free(name);
+	free(dir);
+	proc_free(p);
+}
+
+/* Under step06's default map (root is host uid 100000) the image of host
+ * root's shows as root's inside (idmapped), and root may change it. */
+Test(step10, container_root_owns_the_image_under_the_default_map)
+{
+	need_step10();
+	char *dir = tree_copy(0, 0), *before = sum_of(dir);
+	struct proc *p = run10(dir, NULL,
+			       "stat -c %u:%g /etc/passwd && cat /proc/self/"
+			       "uid_map && touch /x && echo c >> /etc/passwd "
+			       "&& rm /etc/group && chmod 700 /bin && echo ok");
+	char *after = sum_of(dir);
+
+	cr_expect_eq(p->status, 0, "%s", p->err);
+	cr_expect(strstr(p->out, "0:0\n"), "the image is not root's: %s",
+		  p->out);
+	cr_expect(strstr(p->out, "100000"), "not step06's default map");
+	cr_expect(strstr(p->out, "ok\n"), "root cannot change /: %s", p->err);
+	cr_expect_str_eq(after, before);
+	rm_rf(dir);
+	free(after);
+	free(before);
+	free(dir);
+	proc_free(p);
+}
+
+Test(step10, two_containers_see_only_their_own_changes)
+{
+	need_step10();
+	char *dir = tree_copy(0, 0), *before = sum_of(dir);
+	char *ca = guarded("echo a > /mark-a && echo a-ready && read x && "
+			   "[ ! -e /mark-b ] && cat /mark-a");
+	char *cb = guarded("echo b > /mark-b && echo b-ready && read x && "
+			   "[ ! -e /mark-a ] && cat /mark-b");
+	struct run_opts o = {.keep_stdin = true};
+	struct proc *a = start10(&o, "step10", dir, NULL, ca, false);
+	struct proc *b = start10(&o, "step10", dir, NULL, cb, false);
+
+	cr_assert(proc_wait_out(a, "a-ready"), "%s", a->err);
+	cr_assert(proc_wait_out(b, "b-ready"), "%s", b->err);
+	proc_write(a, "\n");
+	proc_write(b, "\n");
+	cr_expect_eq(proc_finish(a), 0, "%s", a->err);
+	cr_expect_eq(proc_finish(b), 0, "%s", b->err);
+	cr_expect_str_eq(a->out, "a-ready\na\n");
+	cr_expect_str_eq(b->out, "b-ready\nb\n");
+	char *after = sum_of(dir);
+	cr_expect_str_eq(after, before);
+	rm_rf(dir);
+	free(after);
+	free(before);
+	free(cb);
+	free(ca);
+	free(dir);
+	proc_free(a);
+	proc_free(b);
+}
+
+/* --layer DIR, lowest first: a file of a higher layer hides the lower. */
+Test(step10, layers_stack_in_order)
+{
+	need_step10();
+	char *dir = tree_copy(0, 0);
+	char *l1 = xasprintf("%s/l1", dir), *l2 = xasprintf("%s/l2", dir);
+	char *mk = xasprintf("mkdir -p %s/etc %s/etc && echo one > %s/etc/motd "
+			     "&& echo two > %s/etc/motd && echo x > %s/only1",
+			     l1, l2, l1, l2, l1);
+
+	cr_assert_eq(system(mk), 0);
+	struct proc *p =
+	    run10(dir, (char *[]){"--layer", l1, "--layer", l2, NULL},
+		  "cat /etc/motd /only1 && echo w > /etc/motd");
+	cr_expect_eq(p->status, 0, "%s", p->err);
+	cr_expect_str_eq(p->out, "two\nx\n", "l2 is on top of l1");
+	proc_free(p);
+	p = run10(dir, (char *[]){"--layer", l2, "--layer", l1, NULL},
+		  "cat /etc/motd");
+	cr_expect_str_eq(p->out, "one\n", "l1 is on top of l2");
+	char *motd = xasprintf("%s/etc/motd", l2), *text = read_text(motd);
+	cr_expect_str_eq(text, "two\n", "a --layer changed");
+	rm_rf(dir);
+	free(text);
+	free(motd);
+	free(mk);
+	free(l2);
+	free(l1);
+	free(dir);
+	proc_free(p);
+}
+
+Test(step10, verbose_shows_lowerdir_upperdir_workdir)
+{
+	need_step10();
+	char *dir = tree_copy(0, 0);
+	struct proc *p = run10(dir, (char *[]){"-v", NULL}, "true");
+
+	cr_expect_eq(p->status, 0, "%s", p->err);
+	cr_expect(strstr(p->err, "lowerdir=") && strstr(p->err, "upperdir=") &&
+		      strstr(p->err, "workdir="),
+		  "-v: %s", p->err);
+	rm_rf(dir);
+	free(dir);
+	proc_free(p);
+}
+
+/* set_ns joins the container's mount namespace: its layer, not the image. */
+Test(step10, set_ns_sees_the_containers_layer)
+{
+	need_step10();
+	char *dir = tree_copy(0, 0);
+	char *name = xasprintf("nsw10-setns-%d", (int)getpid());
+	char *cmd = guarded("echo inside > /made && echo ready && read x");
+	struct run_opts o = {.keep_stdin = true};
+	struct proc *p = start10(&o, "step10", dir,
+				 (char *[]){"--name", name, NULL}, cmd, false);
+
+	cr_assert(proc_wait_out(p, "ready"), "%s", p->err);
+	struct proc *s =
+	    run(NULL, "set_ns", "-q", "--name", name, "cat", "/made", NULL);
+	cr_expect_str_eq(s->out, "inside\n", "set_ns: %s", s->err);
+	proc_write(p, "\n");
+	cr_expect_eq(proc_finish(p), 0, "%s", p->err);
+	rm_rf(dir);
+	free(name);
+	free(cmd);
+	free(dir);
+	proc_free(s);
+	proc_free(p);
+}
+
+/* Where the image's filesystem cannot be idmapped (ramfs; or a kernel
+ * before 5.12), a copy chowned into the container's range, made once per
+ * layer and map. The ramfs is mounted in a mount namespace of the test's. */
+Test(step10, without_idmapped_mounts_a_chowned_copy_once)
+{
+	need_step10();
+	char *dir = tree_copy(0, 0), *bin = step_path("step10");
+	char *ram = xasprintf("%s/ram", dir),
+	     *root = xasprintf("%s/rootfs", dir);
+	char *cmd = guarded("touch /x && echo c >> /etc/passwd && echo ok");
+	char *script = "mkdir \"$1\" && mount -t ramfs nsw \"$1\" && "
+		       "cp -a \"$2\" \"$1/rootfs\" && for i in 1 2; do \"$3\" "
+		       "-q -v --net none --rootfs \"$1/rootfs\" /bin/sh -c "
+		       "\"$4\" || exit; done";
+	struct proc *p =
+	    run(NULL, "/usr/bin/unshare", "--mount", "--propagation", "private",
+		"/bin/sh", "-c", script, "sh", ram, root, bin, cmd, NULL);
+	char *copy = strstr(p->err, "/idmap/");
+
+	cr_expect_eq(p->status, 0, "%s", p->err);
+	cr_expect_str_eq(p->out, "ok\nok\n");
+	cr_expect(strstr(p->err, "chowned copy"), "%s", p->err);
+	cr_assert_not_null(copy, "no copy made: %s", p->err);
+	cr_expect_null(strstr(copy + 1, "/idmap/"), "copied twice");
+	char *key = strndup(copy + 7, strcspn(copy + 7, ",/ \n"));
+	char *rm = xasprintf("rm -rf " STORE "/idmap/%s", key);
+	cr_expect(key[0] && system(rm) == 0, "%s", rm);
+	rm_rf(dir);
+	free(rm);
+	free(key);
+	free(cmd);
+	free(root);
+	free(ram);
+	free(bin);
+	free(dir);
+	proc_free(p);
+}
+
+/* ------------------------------------------------------- leaks --- */
+
+/* The tmpfs layer leaves nothing: after an exit, a failed start (a rootfs
+ * whose /proc is a symlink, refused after the overlay is made) and a
+ * SIGKILL of the runtime. */
+Test(step10, the_tmpfs_layer_leaves_nothing)
+{
+	need_step10();
+	char *dir = tree_copy(0, 0), *before = sum_of(dir);
+	struct leaks *l = leaks_begin();
+	leaks_scope(l, dir);
+	struct proc *p = run10(dir, NULL, "touch /x && echo wrote");
+	cr_expect_str_eq(p->out, "wrote\n", "%s", p->err);
+	leaks_watch(l, p);
+	proc_free(p);
+
+	char *bad = xasprintf("%s/l1", dir);
+	char *mk = xasprintf("mkdir -p %s && ln -s /etc %s/proc", bad, bad);
+	cr_assert_eq(system(mk), 0);
+	p = run10(dir, (char *[]){"--layer", bad, NULL}, "true");
+	cr_expect_eq(p->status, 125, "a /proc symlink in a layer: %s", p->err);
+	leaks_watch(l, p);
+	proc_free(p);
+
+	char *cmd = guarded("touch /x && echo up && sleep 30");
+	p = start10(NULL, "step10", dir, NULL, cmd, false);
+	cr_assert(proc_wait_out(p, "up"), "%s", p->err);
+	expect_no_layer_on_host();
+	leaks_watch(l, p);
+	proc_kill(p, SIGKILL);
+	proc_finish(p);
+	proc_free(p);
+	leaks_check(l, 3.0);
+	expect_no_layer_on_host();
+	char *after = sum_of(dir);
+	cr_expect_str_eq(after, before);
+	rm_rf(dir);
+	free(after);
+	free(cmd);
+	free(mk);
+	free(bad);
+	free(before);
+	free(dir);
+}
+
+/* ------------------------------------------------- kept layers --- */
+
+static char *layer_path(const char *name)
+{
+	return xasprintf(STORE "/layers/%s", name);
+}
+
+Test(step10_keep, keep_survives_a_restart_and_rm_layer_removes_it)
+{
+	need_step10();
+	char *dir = tree_copy(0, 0), *before = sum_of(dir);
+	char *name = xasprintf("nsw10-keep-%d", (int)getpid());
+	char *path = layer_path(name);
+	char *keep[] = {"--name", name, "--keep", NULL};
+	struct stat st;
+
+	struct proc *p = run10(dir, keep, "echo kept > /kept && echo ok");
+	cr_expect_str_eq(p->out, "ok\n", "%s", p->err);
+	proc_free(p);
+	cr_assert_eq(lstat(path, &st), 0, "%s: %s", path, strerror(errno));
+	cr_expect(S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0700 &&
+		      st.st_uid == 0,
+		  "a kept layer is a 0700 directory of root's");
+	p = run10(dir, keep, "cat /kept");
+	cr_expect_str_eq(p->out, "kept\n", "not kept: %s", p->err);
+	proc_free(p);
+	p = run(NULL, "step10", "--rm-layer", name, NULL);
+	cr_expect_eq(p->status, 0, "%s", p->err);
+	cr_expect_neq(lstat(path, &st), 0, "--rm-layer left %s", path);
+	proc_free(p);
+	p = run(NULL, "step10", "--rm-layer", name, NULL);
+	cr_expect_eq(p->status, 125, "no such layer: %s", p->err);
+	cr_expect(strstr(p->err, name), "%s", p->err);
+	proc_free(p);
+	p = run10(dir, keep, "cat /kept 2>/dev/null || echo gone");
+	cr_expect_str_eq(p->out, "gone\n");
+	proc_free(p);
+	p = run(NULL, "step10", "--rm-layer", name, NULL);
+	cr_expect_eq(p->status, 0, "%s", p->err);
+	proc_free(p);
+	char *after = sum_of(dir);
+	cr_expect_str_eq(after, before);
+	rm_rf(dir);
+	free(after);
+	free(path);
+	free(name);
+	free(before);
+	free(dir);
+}
+
+/* Not while a container runs on it; not over other lower layers. */
+Test(step10_keep, a_kept_layer_in_use_or_on_other_layers_is_refused)
+{
+	need_step10();
+	char *dir = tree_copy(0, 0);
+	char *name = xasprintf("nsw10-busy-%d", (int)getpid());
+	char *path = layer_path(name);
+	char *cmd = guarded("echo up && read x");
+	struct run_opts o = {.keep_stdin = true};
+	struct stat st;
+	struct proc *p =
+	    start10(&o, "step10", dir,
+		    (char *[]){"--name", name, "--keep", NULL}, cmd, false);
+
+	cr_assert(proc_wait_out(p, "up"), "%s", p->err);
+	struct proc *r = run(NULL, "step10", "--rm-layer", name, NULL);
+	cr_expect_eq(r->status, 125, "--rm-layer of a running container");
+	cr_expect_eq(lstat(path, &st), 0, "removed while in use");
+	proc_free(r);
+	proc_write(p, "\n");
+	cr_expect_eq(proc_finish(p), 0, "%s", p->err);
+	char *l1 = xasprintf("%s/l1", dir), *mk = xasprintf("mkdir %s", l1);
+	cr_assert_eq(system(mk), 0);
+	r = run10(dir,
+		  (char *[]){"--name", name, "--keep", "--layer", l1, NULL},
+		  "true");
+	cr_expect_eq(r->status, 125, "reused over other lower layers");
+	cr_expect(strstr(r->err, "--rm-layer"), "no hint: %s", r->err);
+	proc_free(r);
+	r = run(NULL, "step10", "--rm-layer", name, NULL);
+	cr_expect_eq(r->status, 0, "%s", r->err);
+	proc_free(r);
+	r = run10(dir, (char *[]){"--keep", NULL}, "true");
+	cr_expect_eq(r->status, 125, "--keep without --name");
+	rm_rf(dir);
+	free(mk);
+	free(l1);
+	free(cmd);
+	free(path);
+	free(name);
+	free(dir);
+	proc_free(r);
+	proc_free(p);
+}
+
+/* ------------------------------------------------------ rootless --- */
+
+/* uid 65534 from a world-readable copy, with an image of its own: the
+ * layer on tmpfs (user xattrs, Linux 6.6), then kept on disk in
+ * $XDG_DATA_HOME/nsworkshop. */
+Test(step10_keep, rootless_from_a_world_readable_copy)
+{
+	need_step10();
+	char *dir = tree_copy(65534, 65534), *before = sum_of(dir);
+	char *bin = step_path("step10");
+	char *cp = xasprintf("cp '%s' '%s/' && mkdir -m 700 %s/data && chown "
+			     "65534:65534 %s/data",
+			     bin, dir, dir, dir);
+	cr_assert_eq(system(cp), 0);
+	char *exe = xasprintf("%s/step10", dir);
+	char *xdg = xasprintf("XDG_DATA_HOME=%s/data", dir);
+	char *cmd = guarded("id -u && touch /x && echo c > /etc/hostname && "
+			    "rm -f /bin/ls && rm -rf /root && mkdir -p /root "
+			    "&& cat /k 2>/dev/null; echo kept > /k; echo ok");
+	struct run_opts o = {.uid = 65534, .gid = 65534, .dir = dir};
+	char *root = xasprintf("%s/rootfs", dir);
+	/* env(1) sets XDG_DATA_HOME: the store of uid 65534 */
+	char *argv[] = {"",	    xdg,       exe,	 "-q",
+			"--rootfs", root,      "--name", "nsw10-rootless",
+			"--keep",   "/bin/sh", "-c",	 cmd,
+			NULL};
+	char *tmpfs[] = {"",   xdg,	  exe,	"-q", "--rootfs",
+			 root, "/bin/sh", "-c", cmd,  NULL};
+	struct proc *p = runv(&o, "/usr/bin/env", tmpfs);
+
+	cr_expect_eq(p->status, 0, "tmpfs layer: %s", p->err);
+	cr_expect_str_eq(p->out, "0\nok\n");
+	proc_free(p);
+	for (int i = 0; i < 2; i++) {
+		p = runv(&o, "/usr/bin/env", argv);
+		cr_expect_eq(p->status, 0, "kept layer: %s", p->err);
+		cr_expect_str_eq(p->out, i ? "0\nkept\nok\n" : "0\nok\n");
+		proc_free(p);
+	}
+	char *after = sum_of(dir);
+	cr_expect_str_eq(after, before, "the rootless image changed");
+	rm_rf(dir);
+	free(after);
+	free(root);
+	free(cmd);
+	free(xdg);
+	free(exe);
+	free(cp);
+	free(bin);
+	free(before);
+	free(dir);
+}
+
+/* --------------------------------------------------------- images --- */
+
+/* A ustar header and its data (POSIX pax(1), ustar Interchange Format). */
+static void tar_add(FILE *f, const char *name, char type, const char *link,
+		    const char *data)
+{
+	unsigned char h[512] = {0};
+	size_t len = data ? strlen(data) : 0;
+	unsigned sum = 0;
+
+	snprintf((char *)h, 100, "%s", name);
+	snprintf((char *)h + 100, 8, "%07o", type == '5' ? 0755 : 0644);
+	snprintf((char *)h + 108, 8, "%07o", 0);
+	snprintf((char *)h + 116, 8, "%07o", 0);
+	snprintf((char *)h + 124, 12, "%011zo", len);
+	snprintf((char *)h + 136, 12, "%011o", 0);
+	h[156] = (unsigned char)type;
+	if (link)
+		snprintf((char *)h + 157, 100, "%s", link);
+	memcpy(h + 257, "ustar", 6);
+	h[263] = h[264] = '0'; /* the version, "00", has no NUL */
+	snprintf((char *)h + 329, 8, "%07o", type == '3' ? 1 : 0);
+	snprintf((char *)h + 337, 8, "%07o", type == '3' ? 3 : 0);
+	memset(h + 148, ' ', 8);
+	for (int i = 0; i < 512; i++)
+		sum += h[i];
+	snprintf((char *)h + 148, 8, "%06o", sum);
+	fwrite(h, 1, 512, f);
+	if (len) {
+		static const char zero[512];
+
+		fwrite(data, 1, len, f);
+		fwrite(zero, 1, (512 - len % 512) % 512, f);
+	}
+}
+
+static char *sha256_of(const char *file)
+{
+	char *cmd = xasprintf("sha256sum '%s'", file);
+	FILE *f = popen(cmd, "re");
+	char line[128] = "";
+
+	cr_assert_not_null(f);
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	pclose(f);
+	free(cmd);
+	line[strcspn(line, " ")] = '\0';
+	return strdup(line);
+}
+
+/* Remove what a test put in the image cache: the image and its index. */
+static void forget_image(const char *sha)
+{
+	char *cmd = xasprintf("rm -rf " STORE "/images/%s; grep -lx %s " STORE
+			      "/images/index/* 2>/dev/null | xargs -r rm -f",
+			      sha, sha);
+
+	if (system(cmd) != 0)
+		cr_log_warn("%s failed", cmd);
+	free(cmd);
+}
+
+Test(step10_image, an_image_runs_and_is_unpacked_once)
+{
+	need_step10();
+	char *dir = tree_copy(0, 0);
+	char *img = xasprintf("%s/image.tar.gz", dir);
+	char *mk = xasprintf("echo %d-%ld > %s/rootfs/etc/unique && tar -C "
+			     "%s/rootfs -czf %s .",
+			     (int)getpid(), (long)time(NULL), dir, dir, img);
+	cr_assert_eq(system(mk), 0);
+	char *sha = sha256_of(img);
+	char *tree = xasprintf(STORE "/images/%s", sha);
+	char *g = guarded("cat /etc/unique && touch /x && echo ok");
+	/* --image replaces --rootfs: the marker is in the image too. */
+	struct proc *p = run(NULL, "step10", "-q", "-v", "--net", "none",
+			     "--image", img, "/bin/sh", "-c", g, NULL);
+	struct stat st1, st2;
+
+	cr_expect_eq(p->status, 0, "%s", p->err);
+	cr_expect(strstr(p->out, "ok\n"), "%s", p->out);
+	cr_expect(strstr(p->err, "unpacking"), "not unpacked: %s", p->err);
+	cr_assert_eq(lstat(tree, &st1), 0, "%s: %s", tree, strerror(errno));
+	cr_expect((st1.st_mode & 07777) == 0700);
+	proc_free(p);
+	p = run(NULL, "step10", "-q", "-v", "--net", "none", "--image", img,
+		"/bin/sh", "-c", g, NULL);
+	cr_expect_eq(p->status, 0, "%s", p->err);
+	cr_expect_null(strstr(p->err, "unpacking"), "unpacked again");
+	cr_expect(strstr(p->err, "cached"), "%s", p->err);
+	cr_expect(strstr(p->err, "remembered"), "hashed again: %s", p->err);
+	cr_assert_eq(lstat(tree, &st2), 0);
+	cr_expect_eq(st1.st_ino, st2.st_ino, "the cached tree was replaced");
+	forget_image(sha);
+	rm_rf(dir);
+	free(g);
+	free(tree);
+	free(sha);
+	free(mk);
+	free(img);
+	free(dir);
+	proc_free(p);
+}
+
+/* Hostile tarballs (tar-slip; CVE-2014-9356): each names a file outside
+ * the cache, which must not exist afterwards. %s is that file. */
+struct hostile {
+	char what[48];
+	char entries[4][3][96]; /* type, name, link */
+};
+
+static struct hostile hostile[] = {
+    {"dotdot", {{"0", "../../../../../../../../tmp/%s", ""}}},
+    {"absolute", {{"0", "/tmp/%s", ""}}},
+    {"device", {{"3", "null", ""}, {"0", "../../../../../../tmp/%s", ""}}},
+    {"symlink out",
+     {{"2", "up", "../../../../../../../../tmp"}, {"0", "up/%s", ""}}},
+    {"write through a symlink", {{"2", "abs", "/tmp"}, {"0", "abs/%s", ""}}},
+    {"hard link out", {{"1", "h", "../../../../../../../../etc/passwd"}}},
+    {"hard link absolute", {{"1", "h", "/etc/passwd"}}},
+};
+
+ParameterizedTestParameters(step10_image, hostile_tarballs_are_refused)
+{
+	return cr_make_param_array(struct hostile, hostile,
+				   sizeof(hostile) / sizeof(hostile[0]));
+}
+
+ParameterizedTest(struct hostile *h, step10_image, hostile_tarballs_are_refused)
+{
+	need_step10();
+	char *dir = tree_copy(0, 0);
+	char *img = xasprintf("%s/evil.tar", dir);
+	char *base = xasprintf("nsw-slip-%d", (int)getpid());
+	char *slip = xasprintf("/tmp/%s", base);
+	char *passwd = read_text("/etc/passwd");
+	struct stat pw1, pw2;
+	FILE *f = fopen(img, "we");
+
+	cr_assert_not_null(f);
+	stat("/etc/passwd", &pw1);
+	for (int i = 0; i < 4 && h->entries[i][0][0]; i++) {
+		char *name = xasprintf(h->entries[i][1], base);
+		char *link = xasprintf(h->entries[i][2], base);
+
+		tar_add(f, name, h->entries[i][0][0], link[0] ? link : NULL,
+			"pwned\n");
+		free(link);
+		free(name);
+	}
+	static const char end[1024];
+	fwrite(end, 1, sizeof(end), f);
+	fclose(f);
+	char *sha = sha256_of(img);
+	struct proc *p = run(NULL, "step10", "-q", "--net", "none", "--image",
+			     img, "true", NULL);
+
+	cr_expect_eq(p->status, 125, "%s: %s", h->what, p->err);
+	cr_expect(strstr(p->err, "step10: ") && strstr(p->err, "image"),
+		  "%s: %s", h->what, p->err);
+	cr_expect_neq(access(slip, F_OK), 0, "%s: wrote %s", h->what, slip);
+	char *now = read_text("/etc/passwd");
+	stat("/etc/passwd", &pw2);
+	cr_expect_str_eq(now, passwd, "%s: /etc/passwd changed", h->what);
+	cr_expect_eq(pw1.st_nlink, pw2.st_nlink, "%s: linked", h->what);
+	char *cached = xasprintf(STORE "/images/%s", sha);
+	cr_expect_neq(access(cached, F_OK), 0, "%s: cached", h->what);
+	char *tmp = xasprintf(STORE "/images/.tmp-%d", (int)p->pid);
+	cr_expect_neq(access(tmp, F_OK), 0, "%s: left %s", h->what, tmp);
+	char *indexed = xasprintf("grep -qlx %s " STORE "/images/index/* "
+				  "2>/dev/null",
+				  sha);
+	cr_expect_neq(system(indexed), 0, "%s: remembered in the index",
+		      h->what);
+	free(indexed);
+	unlink(slip);
+	forget_image(sha);
+	rm_rf(dir);
+	free(tmp);
+	free(cached);
+	free(now);
+	free(sha);
+	free(passwd);
+	free(slip);
+	free(base);
+	free(img);
+	free(dir);
+	proc_free(p);
+}
