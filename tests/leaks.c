@@ -475,7 +475,7 @@ static int check_links(const struct leaks *l)
 			char *cmd = xasprintf("ip link del nsw%d 2>/dev/null",
 					      (int)l->children[i]);
 			if (system(cmd) == -1)
-				cr_log_warn("%s: %s", cmd, strerror(errno));
+				cr_log_info("%s: %s", cmd, strerror(errno));
 			free(cmd);
 		}
 	}

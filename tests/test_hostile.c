@@ -1114,7 +1114,7 @@ static void one_name_one_container_on(const char *prog)
 		proc_free(a);
 		proc_free(b);
 	} else {
-		cr_log_warn("strace is not installed: the delayed case is "
+		cr_log_info("strace is not installed: the delayed case is "
 			    "skipped");
 	}
 	struct proc *p[20];

@@ -589,7 +589,7 @@ static void forget_image(const char *sha)
 			      sha, sha);
 
 	if (system(cmd) != 0)
-		cr_log_warn("%s failed", cmd);
+		cr_log_info("%s failed", cmd);
 	free(cmd);
 }
 
