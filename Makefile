@@ -45,7 +45,7 @@ BINARIES  := $(addprefix $(BIN)/,$(STEPS) $(if $(HAS_SETNS),set_ns))
 STEP_NAME = $(if $(STEP),step$(patsubst step%,%,$(STEP)))
 
 .PHONY: all rootfs deps test test-build diff clean format format-check help \
-	bench docs check-docs
+	bench docs check-docs examples
 
 all: $(BINARIES) rootfs $(if $(filter-out .,$(BIN)),$(BIN)/rootfs)
 
@@ -131,11 +131,19 @@ bench: all
 # a transcript's commands, a translation) went stale.
 docs:
 	@scripts/docs.sh update
-check-docs: all
+check-docs: all examples
 	@scripts/docs.sh check
 
+# The small programs the chapters show (docs/examples/*.c), built into
+# build/examples/ and run by the chapters' transcripts.
+EXAMPLES = $(patsubst docs/examples/%.c,build/examples/%,$(wildcard docs/examples/*.c))
+examples: $(EXAMPLES)
+build/examples/%: docs/examples/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
 # ------------------------------------------------------------------ style --
-FORMAT_SRCS = $(wildcard step*/*.c step*/*.h tests/*.c tests/*.h bench/*.c)
+FORMAT_SRCS = $(wildcard step*/*.c step*/*.h tests/*.c tests/*.h bench/*.c docs/examples/*.c)
 format:
 	clang-format -i $(FORMAT_SRCS)
 format-check:
