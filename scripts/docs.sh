@@ -336,6 +336,16 @@ transcripts() {
 	done
 }
 
+# A transcript is recorded and copied into the translation by its name: two
+# with one name would both get the last one's output.
+check_unique_names() {
+	local file=$1 dup
+	for dup in $(sed -n 's/^<!-- transcript:begin \([^ ]*\).*/\1/p' "$file" | sort | uniq -d); do
+		say "$file: two transcripts are called $dup (record and the translation go by name)"
+		fail=1
+	done
+}
+
 # The transcripts of a Chinese chapter are the English ones.
 transcript_bodies() {
 	awk '/^<!-- transcript:begin /{t=1} t{print} /^<!-- transcript:end/{t=0}' "$1"
@@ -415,7 +425,10 @@ EOF
 	printf '%s\n' '<!-- transcript:begin sudo -->' '```console' \
 		"\$ env PATH=/nonexistent /usr/bin/timeout 3 sudo sh -c 'exit 3' || echo \"exit status: \$?\"" \
 		'exit status: 3' '```' '<!-- transcript:end -->' >"$dir/sudo.md"
-	for f in good wrong status sudo; do
+	# two transcripts with one name: the translation would get one twice
+	printf '%s\n' '<!-- transcript:begin twice -->' '```console' '$ echo 1' '1' '```' '<!-- transcript:end -->' \
+		'<!-- transcript:begin twice -->' '```console' '$ echo 2' '2' '```' '<!-- transcript:end -->' >"$dir/twice.md"
+	for f in good wrong status sudo twice; do
 		out=$("$0" transcripts "$dir/$f.md" 2>&1 >/dev/null)
 		local got=$?
 		if { [ $f = good ] && [ $got != 0 ]; } || { [ $f != good ] && [ $got = 0 ]; }; then
@@ -424,7 +437,7 @@ EOF
 		fi
 	done
 	[ -n "${KEEP:-}" ] && echo "$dir" || rm -rf "$dir"
-	[ $rc = 0 ] && echo "check-docs: selftest ok (a wrong output, an unexpected status and a missing sudo fail)"
+	[ $rc = 0 ] && echo "check-docs: selftest ok (a wrong output, an unexpected status, a missing sudo and a name used twice fail)"
 	return $rc
 }
 
@@ -444,7 +457,8 @@ translated)
 	;;
 transcripts)
 	# check the transcripts of one file (the selftest's way in)
-	transcripts "${2:?usage: scripts/docs.sh transcripts FILE}" >/dev/null
+	check_unique_names "${2:?usage: scripts/docs.sh transcripts FILE}"
+	transcripts "$2" >/dev/null
 	exit $fail
 	;;
 record)
@@ -452,6 +466,8 @@ record)
 	only=${3:-}
 	record=1
 	zh="docs/zh/${en#docs/}"
+	check_unique_names "$en"
+	[ $fail = 0 ] || exit 1
 	in_sync=0
 	[ -e "$zh" ] && [ "$(sed -n '1s/^<!-- source: [^ ]* \([0-9a-f]*\) -->$/\1/p' "$zh")" = "$(hash_of "$en")" ] && in_sync=1
 	transcripts "$en" >"$en.new" && mv "$en.new" "$en"
@@ -494,6 +510,7 @@ check)
 	for f in $documents; do
 		[ -e "$f" ] || continue
 		run_blocks "$f"
+		check_unique_names "$f"
 		transcripts "$f" >/dev/null
 		check_zh_transcripts "$f"
 		[ -e "docs/zh/${f#docs/}" ] && run_blocks "docs/zh/${f#docs/}"
