@@ -56,31 +56,36 @@ static void name(int fd, char *buf, size_t len)
 }
 
 /* Print "  REL NAME ..." for the namespace that ioctl REQ on FD returns,
- * then go on from it; close FD. */
+ * then go on up from it with NS_GET_PARENT; close FD. The chain ends at
+ * the initial user namespace (user namespaces nest 32 deep at most). */
 static void walk(int fd, unsigned long req, const char *rel)
 {
 	char buf[64];
-	int up = ioctl(fd, req);
+	int up;
 
-	close(fd);
-	if (up == -1) {
-		/* EPERM: the parent is outside the caller's own user namespace
-		 * (or this is the initial one); EINVAL: no such relation */
-		if (errno == EPERM)
-			printf("  %s: out of reach (the top, or above our own "
-			       "user namespace)\n",
-			       rel);
-		return;
+	for (;; fd = up, req = NS_GET_PARENT, rel = "whose parent is") {
+		up = ioctl(fd, req);
+		close(fd);
+		if (up == -1) {
+			/* EPERM: the parent is outside the caller's own user
+			 * namespace (or this is the initial one); EINVAL: no
+			 * such relation */
+			if (errno == EPERM)
+				printf(
+				    "  %s: out of reach (the top, or above our "
+				    "own user namespace)\n",
+				    rel);
+			return;
+		}
+		name(up, buf, sizeof(buf));
+		printf("  %s %s", rel, buf);
+		if (ioctl(up, NS_GET_NSTYPE) == CLONE_NEWUSER) {
+			uid_t uid;
+			if (ioctl(up, NS_GET_OWNER_UID, &uid) == 0)
+				printf(", created by uid %u", (unsigned)uid);
+		}
+		printf("\n");
 	}
-	name(up, buf, sizeof(buf));
-	printf("  %s %s", rel, buf);
-	if (ioctl(up, NS_GET_NSTYPE) == CLONE_NEWUSER) {
-		uid_t uid;
-		if (ioctl(up, NS_GET_OWNER_UID, &uid) == 0)
-			printf(", created by uid %u", (unsigned)uid);
-	}
-	printf("\n");
-	walk(up, NS_GET_PARENT, "whose parent is");
 }
 
 int main(int argc, char *argv[])
@@ -103,7 +108,8 @@ int main(int argc, char *argv[])
 		       minor(st.st_dev), (unsigned long long)st.st_ino);
 		int type = ioctl(fd, NS_GET_NSTYPE);
 		if (type == CLONE_NEWUSER || type == CLONE_NEWPID)
-			walk(dup(fd), NS_GET_PARENT, "parent");
+			walk(fcntl(fd, F_DUPFD_CLOEXEC, 0), NS_GET_PARENT,
+			     "parent");
 		if (type != CLONE_NEWUSER)
 			walk(fd, NS_GET_USERNS, "owned by");
 		else
