@@ -31,7 +31,7 @@
 # normalise). A command whose output shows a shell prompt ("/ # ") is an
 # interactive session: shown, not run.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 
 mode=${1:-check}
 fail=0
