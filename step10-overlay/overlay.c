@@ -32,6 +32,7 @@
 #include "overlay.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -39,6 +40,7 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -108,6 +110,18 @@ struct stack {
 				* kept layer, layers/NAME */
 	char where[PATH_MAX];  /* and its path, for -v */
 };
+
+/* The running kernel is older than MAJOR.MINOR (uname(2)); an EINVAL
+ * from a newer one has another cause, which a copy would not cure. */
+static bool kernel_before(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	if (uname(&u) == -1 || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma < major || (ma == major && mi < minor);
+}
 
 /* Idmap layer I's clone through USERNS; where the kernel or the
  * filesystem cannot, swap it for a clone of a chowned copy (idcopy.c). */
@@ -462,7 +476,8 @@ int overlay_mount(struct overlay *o, int userns, struct err *e)
 	close_stack(&s, o->nlower);
 	/* Linux 5.12 to 5.18 idmap mounts, but overlayfs refuses idmapped
 	 * layers (EINVAL) until 5.19: chowned copies then. */
-	if (rc == -1 && s.idmapped && e->errnum == EINVAL) {
+	if (rc == -1 && s.idmapped && e->errnum == EINVAL &&
+	    kernel_before(5, 19)) {
 		trace("overlayfs refused idmapped layers (Linux < 5.19): "
 		      "chowned copies instead");
 		if (umount2(OVL_TOP, MNT_DETACH) == -1)

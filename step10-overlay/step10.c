@@ -39,7 +39,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -281,6 +283,36 @@ static int set_seccomp(struct config *cfg, int c, struct err *e)
 	return -1;
 }
 
+/*
+ * A --layer is a tree the runtime idmaps or, where overlayfs cannot take
+ * idmapped layers, copies chowned into the store: not `/` or a directory
+ * that holds the store (the copy would hold itself, until the disk is
+ * full), nothing inside the store, and no pseudo filesystem (/proc/kcore
+ * is as large as the address space).
+ */
+static int check_layer(const char *path, struct err *e)
+{
+	static const char store[] = "/var/lib/nsworkshop";
+	size_t n = strlen(path), s = sizeof(store) - 1;
+	struct statfs sf;
+	struct stat st;
+
+	if (stat(path, &st) == -1 || statfs(path, &sf) == -1)
+		return fail(e, "--layer", path);
+	if (!S_ISDIR(st.st_mode))
+		return fail_errno(e, ENOTDIR, "--layer", path);
+	if (strcmp(path, "/") == 0 ||
+	    (strncmp(store, path, n) == 0 && store[n] == '/') ||
+	    (strncmp(path, store, s) == 0 && (!path[s] || path[s] == '/')) ||
+	    sf.f_type == PROC_SUPER_MAGIC || sf.f_type == SYSFS_MAGIC) {
+		fail_errno(e, EINVAL, "--layer", path);
+		e->hint = "a layer is an image's tree: not /, /proc, /sys, "
+			  "or a directory that holds /var/lib/nsworkshop";
+		return -1;
+	}
+	return 0;
+}
+
 /* --layer DIR, --image FILE, --keep, --rm-layer NAME; the others go on to
  * set_seccomp(). */
 static int set_layers(struct config *cfg, int c, struct err *e)
@@ -300,7 +332,7 @@ static int set_layers(struct config *cfg, int c, struct err *e)
 		return fail_errno(e, E2BIG, "--layer", optarg);
 	if (!realpath(optarg, cfg->layers[++cfg->ovl.nlower]))
 		return fail(e, "--layer", optarg);
-	return 0;
+	return check_layer(cfg->layers[cfg->ovl.nlower], e);
 	/* } step10, skeleton: return set_seccomp(cfg, c, e); */
 }
 

@@ -337,6 +337,45 @@ Test(step10, without_idmapped_mounts_a_chowned_copy_once)
 	proc_free(p);
 }
 
+/*
+ * A --layer that is /, above the store, inside it or a pseudo filesystem
+ * is refused before anything is made: a chowned copy of / into the store
+ * holds itself and grew until the disk was full (found by an attacker).
+ * Run under a 16 MiB tmpfs on the store, so that a binary without the
+ * check fails on ENOSPC instead of filling the host's disk.
+ */
+Test(step10, layers_that_would_hold_the_store_are_refused)
+{
+	need_step10();
+	char *bin = step_path("step10");
+	char *script = xasprintf(
+	    "mkdir -p " STORE
+	    " && mount -t tmpfs -o size=16m,mode=0700 nsw " STORE
+	    " || exit 97; for l in / /var /var/lib " STORE " /proc /sys; do "
+	    "timeout 20 '%s' -q --net none --layer $l true 2>/tmp/err; "
+	    "printf '%%s rc=%%s ' $l $?; cat /tmp/err; done",
+	    bin);
+	struct run_opts o = {.timeout = 100};
+	struct proc *p = run(&o, "/usr/bin/unshare", "--mount", "--propagation",
+			     "private", "/bin/sh", "-c", script, NULL);
+	static const char *bad[] = {"/ ",     "/var ", "/var/lib ", STORE " ",
+				    "/proc ", "/sys ", NULL};
+
+	cr_assert_eq(p->status, 0, "%s %s", p->out, p->err);
+	for (int i = 0; bad[i]; i++) {
+		char *key = xasprintf("\n%src=125 step10: --layer(", bad[i]);
+		char *out = xasprintf("\n%s", p->out);
+
+		cr_expect(strstr(out, key) && strstr(out, "an image's tree"),
+			  "--layer %s: %s", bad[i], p->out);
+		free(out);
+		free(key);
+	}
+	free(script);
+	free(bin);
+	proc_free(p);
+}
+
 /* ------------------------------------------------------- leaks --- */
 
 /* The tmpfs layer leaves nothing: after an exit, a failed start (a rootfs
