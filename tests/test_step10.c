@@ -338,6 +338,8 @@ Test(step10, without_idmapped_mounts_a_chowned_copy_once)
 }
 
 /*
+ * (The store's directory is made 0700 if missing: a mkdir is not undone by
+ * leaving the mount namespace, and a 0755 store is refused by every start.)
  * A --layer that is /, above the store, inside it or a pseudo filesystem
  * is refused before anything is made: a chowned copy of / into the store
  * holds itself and grew until the disk was full (found by an attacker).
@@ -349,8 +351,8 @@ Test(step10, layers_that_would_hold_the_store_are_refused)
 	need_step10();
 	char *bin = step_path("step10");
 	char *script = xasprintf(
-	    "mkdir -p " STORE
-	    " && mount -t tmpfs -o size=16m,mode=0700 nsw " STORE
+	    "{ [ -d " STORE " ] || mkdir -m 0700 " STORE
+	    "; } && mount -t tmpfs -o size=16m,mode=0700 nsw " STORE
 	    " || exit 97; for l in / /var /var/lib " STORE " /proc /sys; do "
 	    "timeout 20 '%s' -q --net none --layer $l true 2>/tmp/err; "
 	    "printf '%%s rc=%%s ' $l $?; cat /tmp/err; done",
