@@ -88,32 +88,49 @@ int tty_attach(int peer, struct err *e)
 	/* } step07, skeleton: return 0; */
 }
 
+/* The message both ends of the console socket use: one byte of data (a
+ * stream socket carries no message without one) and room for one control
+ * message holding a descriptor (cmsg(3)). */
+struct fd_msg {
+	char byte;
+	struct iovec iov;
+	union {
+		struct cmsghdr hdr; /* aligns buf as a cmsghdr */
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct msghdr mh;
+};
+
+static struct msghdr *fd_msg_init(struct fd_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->byte = 't';
+	m->iov.iov_base = &m->byte;
+	m->iov.iov_len = 1;
+	m->mh.msg_iov = &m->iov;
+	m->mh.msg_iovlen = 1;
+	m->mh.msg_control = m->ctl.buf;
+	m->mh.msg_controllen = sizeof(m->ctl.buf);
+	return &m->mh;
+}
+
 /* Send FD over the UNIX socket SOCK: SCM_RIGHTS makes the kernel install a
  * copy of it in the receiver's descriptor table (unix(7)). */
 static int send_fd(int sock, int fd, struct err *e)
 {
-	char byte = 't';
-	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-	union {
-		struct cmsghdr hdr;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	struct msghdr mh = {.msg_iov = &iov,
-			    .msg_iovlen = 1,
-			    .msg_control = ctl.buf,
-			    .msg_controllen = sizeof(ctl.buf)};
+	struct fd_msg m;
+	struct msghdr *mh = fd_msg_init(&m);
 	struct cmsghdr *c;
 
 	/* step07 { one control message: level SOL_SOCKET, type SCM_RIGHTS,
 	 * CMSG_LEN(sizeof(int)), FD in its CMSG_DATA; sendmsg(2) it with
 	 * MSG_NOSIGNAL, again on EINTR. Fill E */
-	memset(&ctl, 0, sizeof(ctl));
-	c = CMSG_FIRSTHDR(&mh);
+	c = CMSG_FIRSTHDR(mh);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	while (sendmsg(sock, &mh, MSG_NOSIGNAL) == -1)
+	while (sendmsg(sock, mh, MSG_NOSIGNAL) == -1)
 		if (errno != EINTR)
 			return fail(e, "sendmsg(SCM_RIGHTS)", "console socket");
 	return 0;
@@ -153,25 +170,17 @@ out:
 
 int tty_recv(int sock, int *master, struct err *e)
 {
-	char byte;
-	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-	union {
-		struct cmsghdr hdr;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	struct msghdr mh = {.msg_iov = &iov,
-			    .msg_iovlen = 1,
-			    .msg_control = ctl.buf,
-			    .msg_controllen = sizeof(ctl.buf)};
+	struct fd_msg m;
+	struct msghdr *mh = fd_msg_init(&m);
 	struct cmsghdr *c;
 	ssize_t n;
 
 	do
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+		n = recvmsg(sock, mh, MSG_CMSG_CLOEXEC);
 	while (n == -1 && errno == EINTR);
 	if (n == -1)
 		return fail(e, "recvmsg(SCM_RIGHTS)", "console socket");
-	c = CMSG_FIRSTHDR(&mh);
+	c = CMSG_FIRSTHDR(mh);
 	/* EOF: the child ended first, and said why itself. */
 	if (n == 0 || !c || c->cmsg_type != SCM_RIGHTS ||
 	    c->cmsg_len != CMSG_LEN(sizeof(int)))
