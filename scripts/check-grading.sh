@@ -120,6 +120,13 @@ text = " ".join(t["message"] for t in r["tests"]) + " " + r["message"]
 fails = [n for n, t in tests.items() if t["status"] not in ("passed", "skipped")]
 score = "%d/%d" % (r["score"], r["max"])
 ok, why = True, ""
+
+def all_but_cleans_up(left):
+    """Every check passed but the sandbox's own, which names what was LEFT."""
+    t = tests.get("sandbox::cleans_up", {})
+    return t.get("status") == "failed" and left in t.get("message", "") \
+        and r["score"] == r["max"] - 1
+
 if who == "good":
     ok = r["score"] == r["max"] and r["max"] > 0
     why = "full marks"
@@ -130,9 +137,7 @@ elif who == "noguard":
     ok = r["score"] < r["max"] and "step03::namespaces_are_new_for_mnt_and_pid_only" in fails
     why = "below full marks; namespaces_are_new_for_mnt_and_pid_only fails"
 elif who == "leak":
-    t = tests.get("sandbox::cleans_up", {})
-    ok = t.get("status") == "failed" and "link nswleak" in t.get("message", "") \
-        and r["score"] == r["max"] - 1
+    ok = all_but_cleans_up("link nswleak")
     why = "all but cleans_up, which names the veth left behind"
 elif who == "hang":
     ok = r["timed_out"] > 0 and r["score"] <= 1 and "timed out after" in text
@@ -149,9 +154,7 @@ elif who == "slow":
     ok = r["status"] == "timed out" and r["score"] == 0 and "time limit (6 s)" in r["message"]
     why = "0: the graded run's time limit (6 s) ended it"
 elif who == "hostile":
-    t = tests.get("sandbox::cleans_up", {})
-    ok = t.get("status") == "failed" and "process sleep" in t.get("message", "") \
-        and r["score"] == r["max"] - 1
+    ok = all_but_cleans_up("process sleep")
     why = "all but cleans_up, which names the process left behind"
 elif who == "bomb":
     ok = r["score"] == 0 and "pids 100" in r["limits"] and "limit: pids 100" in r["message"]
