@@ -290,11 +290,15 @@ int pivot_into(struct err *e)
 {
 	if (refuse_runtime_mount_ns(e) == -1)
 		return -1;
-	/* step03 { remount_readonly() the rootfs, then sys_pivot_root(".",
-	 * ".") (syscalls.h), umount2(".", MNT_DETACH) the old root stacked on
-	 * top, and chdir("/"). Fill E with the call that failed
-	 * (trace() each call, as -v shows) */
-	if (remount_readonly(".", 0, e) == -1)
+	/* step03 { remount_readonly() the rootfs, adding MS_NODEV, then
+	 * sys_pivot_root(".", ".") (syscalls.h), umount2(".", MNT_DETACH)
+	 * the old root stacked on top, and chdir("/"). Fill E with the call
+	 * that failed (trace() each call, as -v shows) */
+	/* nodev: a device node in the image (an untrusted tarball may hold
+	 * one of the host's disk) is not a device here; the container has
+	 * the /dev the runtime makes and no other (Docker relies on the
+	 * devices cgroup for this, which step08 does not set up) */
+	if (remount_readonly(".", MS_NODEV, e) == -1)
 		return -1;
 	trace("pivot_root(., .)");
 	if (sys_pivot_root(".", ".") == -1) {

@@ -269,7 +269,11 @@ int pivot_into(struct err *e)
 {
 	if (refuse_runtime_mount_ns(e) == -1)
 		return -1;
-	if (remount_readonly(".", 0, e) == -1)
+	/* nodev: a device node in the image (an untrusted tarball may hold
+	 * one of the host's disk) is not a device here; the container has
+	 * the /dev the runtime makes and no other (Docker relies on the
+	 * devices cgroup for this, which step08 does not set up) */
+	if (remount_readonly(".", MS_NODEV, e) == -1)
 		return -1;
 	trace("pivot_root(., .)");
 	if (sys_pivot_root(".", ".") == -1) {

@@ -406,10 +406,12 @@ static int mount_overlay(struct overlay *o, struct stack *s, struct err *e)
 	if (overlay_path(o, e) == -1)
 		return -1;
 	trace("mount(overlay, %s, \"%s\")", o->merged, opts);
-	/* step10 { mount(2) a filesystem of type "overlay" on TARGET, with
+	/* step10 { mount(2) a filesystem of type "overlay" on TARGET, MS_NODEV
+	 * (a device node in a layer is not a device: as root the lowers are
+	 * idmapped, and a host's 0600 node would be container root's), with
 	 * OPTS as its data: the lower layers, the upper layer and the work
 	 * directory; 0 when it is mounted */
-	if (mount("nsworkshop-overlay", target, "overlay", 0, opts) == 0)
+	if (mount("nsworkshop-overlay", target, "overlay", MS_NODEV, opts) == 0)
 		return 0;
 	/* } step10, skeleton: return fail_errno(e, ENOSYS, "mount", target); */
 	fail(e, "mount overlay", o->merged);

@@ -483,7 +483,7 @@ int pivot_into(struct err *e)
 	/* step10 { / is the overlay (overlay.c): leave it writable, do not
 	 * remount_readonly() it; overlayfs never writes to the image below */
 	/* } step10, skeleton:
-	 * if (remount_readonly(".", 0, e) == -1)
+	 * if (remount_readonly(".", MS_NODEV, e) == -1)
 	 *	return -1;
 	 */
 	trace("pivot_root(., .)");
