@@ -132,6 +132,11 @@ static int idmap_layer(const struct overlay *o, int i, struct stack *s,
 				  .userns_fd = (uint64_t)userns};
 	char copy[PATH_MAX];
 
+	/* step10 { unless S->copies, mount_setattr(2) the clone S->fd[I]
+	 * (AT_EMPTY_PATH) with ATTR: MOUNT_ATTR_IDMAP through USERNS; on
+	 * success set S->idmapped and return 0; ENOSYS, EINVAL and EOPNOTSUPP
+	 * (no idmapped mounts here) fall through to the chowned copy below,
+	 * any other errno fails */
 	if (!s->copies) {
 		trace("mount_setattr(%s, MOUNT_ATTR_IDMAP): uid_map \"%s\", "
 		      "gid_map \"%s\"",
@@ -149,6 +154,10 @@ static int idmap_layer(const struct overlay *o, int i, struct stack *s,
 		trace("no idmapped mount of %s (%s): a chowned copy instead",
 		      o->lower[i], strerror(errno));
 	}
+	/* } step10, skeleton:
+	 * if (!s->copies)
+	 *	return fail_errno(e, ENOSYS, "mount_setattr", o->lower[i]);
+	 */
 	if (idcopy_prepare(o->lower[i], o->uid_map, o->gid_map, copy, e) == -1)
 		return -1;
 	close(s->fd[i]);
@@ -189,6 +198,12 @@ static int make_tmpfs(struct err *e)
 {
 	int fs, mnt = -1;
 
+	/* step10 { fsopen(2) "tmpfs" (FSOPEN_CLOEXEC; ENOSYS: hint at Linux
+	 * >= 5.2); fsconfig(2) FSCONFIG_SET_STRING "source"
+	 * "nsworkshop-layer", "size" LAYER_SIZE, "mode" "0711", then
+	 * FSCONFIG_CMD_CREATE; fsmount(2) it FSMOUNT_CLOEXEC with
+	 * MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV; close the context and return
+	 * the mount's descriptor */
 	fs = sys_fsopen("tmpfs", FSOPEN_CLOEXEC);
 	if (fs == -1) {
 		fail(e, "fsopen", "tmpfs");
@@ -211,6 +226,7 @@ static int make_tmpfs(struct err *e)
 		fail(e, "fsmount", "tmpfs");
 	close(fs);
 	return mnt;
+	/* } step10, skeleton: return fail_errno(e, ENOSYS, "fsopen", "tmpfs"); */
 }
 
 /* The tmpfs on OVL_TOP (the layers are cloned already: hiding a path
@@ -278,6 +294,11 @@ static int check_lowers(const struct overlay *o, int fd, const char *where,
 	static char have[OVL_MAX_LOWER * (PATH_MAX + 8) + 256];
 	struct err miss;
 
+	/* step10 { store_read() FD's "lowers" file into HAVE (errors into
+	 * MISS): ENOENT means the layer is new, so store_write() WANT there;
+	 * any other error is E's. A kept layer read back must have HAVE equal
+	 * to WANT, else fail_errno() EEXIST on "--keep" O->keep, with a hint:
+	 * start it over the same layers, or remove it with --rm-layer NAME */
 	if (store_read(fd, "lowers", have, sizeof(have), &miss) == -1) {
 		if (miss.errnum != ENOENT) {
 			*e = miss;
@@ -294,6 +315,7 @@ static int check_lowers(const struct overlay *o, int fd, const char *where,
 		  "(see its lowers file): start it as before, or remove it "
 		  "with --rm-layer NAME";
 	return -1;
+	/* } step10, skeleton: return fail_errno(e, ENOSYS, "--keep", o->keep); */
 }
 
 /* --name NAME --keep: STORE/layers/NAME, made with the list of its lower
@@ -304,6 +326,12 @@ static int open_kept(const struct overlay *o, struct stack *s, struct err *e)
 	char store[PATH_MAX];
 	int top, layers = -1, fd = -1;
 
+	/* step10 { check_name() O->keep; describe() O into WANT
+	 * (ENAMETOOLONG when it does not fit); store_open() the store,
+	 * store_subdir() "layers" in it, then O->keep in that, both made when
+	 * missing; S->where = "STORE/layers/NAME" (-v says it), then
+	 * check_lowers() against WANT. Close the store's descriptors and
+	 * return the layer's directory, open, or -1 */
 	if (check_name(o->keep, e) == -1)
 		return -1;
 	if (describe(o, want, sizeof(want)) == -1)
@@ -328,6 +356,7 @@ out:
 	if (top != -1)
 		close(top);
 	return fd;
+	/* } step10, skeleton: return fail_errno(e, ENOSYS, "--keep", o->keep); */
 }
 
 /* upper/ (owned by the container's root, with the mode of the image's
@@ -336,6 +365,11 @@ static int make_upper(const struct overlay *o, struct stack *s, struct err *e)
 {
 	long uid = host_root(o->uid_map), gid = host_root(o->gid_map);
 
+	/* step10 { mkdirat() S->base's "upper" with S->mode; when it is new,
+	 * fchownat() it to UID:GID, the host ids of the container's root
+	 * (not rootless: there our files are its already), and fchmodat() it
+	 * to S->mode (the umask cut it); then "work", 0700. An existing one
+	 * (EEXIST: a kept layer) is used as it is */
 	if (mkdirat(s->base, "upper", s->mode) == 0) {
 		if (!o->rootless &&
 		    fchownat(s->base, "upper", (uid_t)uid, (gid_t)gid, 0) == -1)
@@ -346,6 +380,7 @@ static int make_upper(const struct overlay *o, struct stack *s, struct err *e)
 		return fail(e, "mkdir", "upper");
 	if (mkdirat(s->base, "work", 0700) == -1 && errno != EEXIST)
 		return fail(e, "mkdir", "work");
+	/* } step10, skeleton: return fail_errno(e, ENOSYS, "mkdir", "upper"); */
 	if (!o->rootless || o->keep)
 		return 0;
 	/* Without root, overlayfs keeps whiteouts' companions and opaque
@@ -376,6 +411,11 @@ static int options(const struct overlay *o, const struct stack *s, char *out,
 	size_t len = 0;
 	int n = snprintf(out, size, "lowerdir=");
 
+	/* step10 { append every lower layer, the topmost (O->nlower - 1)
+	 * first, as "/proc/self/fd/SCRATCH/lowerI" joined by ':'; then
+	 * ",upperdir=/proc/self/fd/BASE/upper,workdir=/proc/self/fd/BASE/work"
+	 * (S->scratch, S->base) and, rootless, ",userxattr". Check every
+	 * snprintf for truncation: -1 when OUT is too small, else 0 */
 	for (int i = o->nlower - 1; n >= 0 && (size_t)n < size - len && i >= 0;
 	     i--) {
 		len += (size_t)n;
@@ -391,6 +431,7 @@ static int options(const struct overlay *o, const struct stack *s, char *out,
 			     s->base, s->base, o->rootless ? ",userxattr" : "");
 	}
 	return n >= 0 && (size_t)n < size - len ? 0 : -1;
+	/* } step10, skeleton: return -1; */
 }
 
 static int mount_overlay(struct overlay *o, struct stack *s, struct err *e)
@@ -406,11 +447,11 @@ static int mount_overlay(struct overlay *o, struct stack *s, struct err *e)
 	if (overlay_path(o, e) == -1)
 		return -1;
 	trace("mount(overlay, %s, \"%s\")", o->merged, opts);
-	/* step10 { mount(2) a filesystem of type "overlay" on TARGET, MS_NODEV
-	 * (a device node in a layer is not a device: as root the lowers are
-	 * idmapped, and a host's 0600 node would be container root's), with
-	 * OPTS as its data: the lower layers, the upper layer and the work
-	 * directory; 0 when it is mounted */
+	/* step10 { mount(2) source "nsworkshop-overlay" (what mountinfo
+	 * shows), type "overlay", on TARGET, MS_NODEV (a device node in a
+	 * layer is not a device: as root the lowers are idmapped, and a
+	 * host's 0600 node would be container root's), OPTS as its data;
+	 * return 0 when it is mounted (the errors below are given) */
 	if (mount("nsworkshop-overlay", target, "overlay", MS_NODEV, opts) == 0)
 		return 0;
 	/* } step10, skeleton: return fail_errno(e, ENOSYS, "mount", target); */
@@ -570,6 +611,9 @@ int overlay_lock(const char *name, int rootless, int create, struct err *e)
 		fd = store_subdir(layers, name, create, e);
 	if (fd == -1 && top != -1 && e->errnum == ENOENT)
 		e->hint = "there is no kept layer of that name";
+	/* step10 { flock(2) FD LOCK_EX | LOCK_NB; when it is held
+	 * (EWOULDBLOCK) fail with EBUSY and the hint "a container runs on
+	 * this kept layer"; on failure close FD and make it -1 */
 	if (fd != -1 && flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		fail(e, "flock", name);
 		if (e->errnum == EWOULDBLOCK) {
@@ -579,6 +623,7 @@ int overlay_lock(const char *name, int rootless, int create, struct err *e)
 		close(fd);
 		fd = -1;
 	}
+	/* } step10 */
 	if (layers != -1)
 		close(layers);
 	if (top != -1)
@@ -596,6 +641,9 @@ int overlay_remove_layer(const char *name, int rootless, struct err *e)
 	lock = overlay_lock(name, rootless, 0, e);
 	if (lock == -1)
 		return -1;
+	/* step10 { store_open() the store, store_subdir() its "layers"
+	 * without making it, and store_remove() NAME there (never follows a
+	 * link); close them; RC 0 once it is removed */
 	top = store_open(rootless, store, e);
 	if (top != -1)
 		layers = store_subdir(top, "layers", 0, e);
@@ -606,6 +654,7 @@ int overlay_remove_layer(const char *name, int rootless, struct err *e)
 	}
 	if (top != -1)
 		close(top);
+	/* } step10, skeleton: rc = fail_errno(e, ENOSYS, "--rm-layer", name); */
 	close(lock);
 	return rc;
 }
