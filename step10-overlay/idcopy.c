@@ -95,11 +95,16 @@ static int copy_file(int sdir, const char *sname, int ddir, const char *dname,
 		fail(e, "create", dname);
 		goto out;
 	}
-	while ((n = read(s, buf, sizeof(buf))) > 0)
+	/* A file holey on the layer is copied whole: its size, not what it
+	 * takes on the layer's disk, is what the store must hold. */
+	while ((n = read(s, buf, sizeof(buf))) > 0) {
+		if (store_room(d, dname, (unsigned long long)n, e) == -1)
+			goto out;
 		if (write_all(d, buf, (size_t)n) == -1) {
 			fail(e, "write", dname);
 			goto out;
 		}
+	}
 	rc = n == -1 ? fail(e, "read", sname) : 0;
 out:
 	if (d != -1 && close(d) == -1 && rc == 0)
@@ -121,6 +126,8 @@ static int copy_entry(int sdir, const char *sname, int ddir, const char *dname,
 		return fail(e, "stat", sname);
 	if (S_ISDIR(st.st_mode) && st.st_dev != m->dev)
 		return 0; /* a mount point: overlayfs would not show it */
+	if (store_room(ddir, dname, 0, e) == -1)
+		return -1;
 	if (S_ISDIR(st.st_mode))
 		rc = copy_dir(sdir, sname, ddir, dname, m, e);
 	else if (S_ISREG(st.st_mode))
@@ -154,11 +161,37 @@ static int copy_entry(int sdir, const char *sname, int ddir, const char *dname,
 	return 0;
 }
 
+/* Copy LAYER to DIR/.tmp-PID/rootfs, publish it as DIR/KEY. SIGINT and
+ * SIGTERM stop it at the next file or chunk (store_guard): the relay of
+ * signals to the container, installed by then, would leave a copy of a
+ * large layer running to its end. */
+static int make_copy(int dir, const char *layer, const char *key,
+		     const struct shift *m, struct err *e)
+{
+	struct store_guard g;
+	struct err ignored;
+	char tmp[32];
+	int t, rc;
+
+	if (store_guard(&g, e) == -1)
+		return -1;
+	t = store_tmpdir(dir, tmp, e);
+	if (t == -1)
+		return store_unguard(&g, -1, e);
+	rc = copy_entry(AT_FDCWD, layer, t, "rootfs", m, e);
+	if (rc == 0)
+		rc = store_publish(dir, tmp, key, e);
+	if (rc == -1)
+		store_remove(dir, tmp, &ignored);
+	close(t);
+	return store_unguard(&g, rc, e);
+}
+
 int idcopy_prepare(const char *layer, const char *uid_map, const char *gid_map,
 		   char out[PATH_MAX], struct err *e)
 {
-	char store[PATH_MAX], key[256], tmp[32];
-	int top, dir = -1, t = -1, rc = -1, have;
+	char store[PATH_MAX], key[256];
+	int top, dir = -1, rc = -1, have;
 	struct shift m;
 	struct stat st;
 	struct err ignored;
@@ -180,25 +213,16 @@ int idcopy_prepare(const char *layer, const char *uid_map, const char *gid_map,
 	have = store_subdir(dir, key, 0, &ignored);
 	if (have != -1)
 		close(have);
-	else if ((t = store_tmpdir(dir, tmp, e)) == -1)
-		goto out;
 	else {
 		trace("copy %s to %s/idmap/%s, chowned", layer, store, key);
-		rc = copy_entry(AT_FDCWD, layer, t, "rootfs", &m, e);
-		if (rc == 0)
-			rc = store_publish(dir, tmp, key, e);
-		if (rc == -1) {
-			store_remove(dir, tmp, &ignored);
+		if (make_copy(dir, layer, key, &m, e) == -1)
 			goto out;
-		}
 	}
 	rc =
 	    snprintf(out, PATH_MAX, "%s/idmap/%s/rootfs", store, key) < PATH_MAX
 		? 0
 		: fail_errno(e, ENAMETOOLONG, "idmap", store);
 out:
-	if (t != -1)
-		close(t);
 	if (dir != -1)
 		close(dir);
 	if (top != -1)

@@ -213,14 +213,17 @@ static int remember(int images, const char *key, const char *hex, struct err *e)
 static int unpack(int fd, int images, const char *hex, struct err *e)
 {
 	static struct source s;
-	struct tar_input in = {source_read, &s};
+	struct tar_input in = {source_read, &s, store_room};
 	char tmp[32], got[65];
 	int t, root = -1, rc = -1;
 	struct err ignored;
+	struct store_guard g;
 
+	if (store_guard(&g, e) == -1)
+		return -1;
 	t = store_tmpdir(images, tmp, e);
 	if (t == -1)
-		return -1;
+		return store_unguard(&g, -1, e);
 	if (mkdirat(t, "rootfs", 0755) == -1 ||
 	    (root = openat(t, "rootfs",
 			   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) ==
@@ -249,7 +252,7 @@ out:
 	if (rc == -1)
 		store_remove(images, tmp, &ignored);
 	close(t);
-	return rc;
+	return store_unguard(&g, rc, e);
 }
 
 /* Is images/HEX there? 1 yes, 0 no, -1 when it is not to be trusted. */

@@ -13,12 +13,14 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 static const char untrusted_hint[] =
@@ -288,6 +290,86 @@ int store_write(int dirfd, const char *name, const char *text, struct err *e)
 	if (close(fd) == -1 || renameat(dirfd, tmp, dirfd, name) == -1) {
 		fail(e, "rename", name);
 		unlinkat(dirfd, tmp, 0);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * What an unpack or a copy may take. An archive says nothing true about
+ * its size until it is unpacked: 150 KB of gzip inflate to 150 MiB of
+ * zeros, and a header's size field is whatever its writer put there. So
+ * nothing is promised beforehand; each entry and each chunk asks the
+ * filesystem, fstatvfs(2), whether it would still keep 10%
+ * of its blocks and of its inodes free after it, as Docker's devicemapper
+ * driver refused a new device under dm.min_free_space (10%) and the
+ * kubelet evicts under nodefs.available<10%. No fixed cap: an image as
+ * large as the disk allows is fine; filling the disk that /var/lib (or
+ * $HOME) shares with the host is not. Asking each time, not once, keeps
+ * the reserve when two starts unpack at once.
+ */
+static volatile sig_atomic_t stop_signal;
+
+static void take_note(int sig)
+{
+	stop_signal = sig;
+}
+
+static int stopped(const char *name, struct err *e)
+{
+	fail_errno(e, EINTR, "stopped at", name);
+	e->hint = stop_signal == SIGINT
+		      ? "SIGINT came: what was written is removed"
+		      : "SIGTERM came: what was written is removed";
+	return -1;
+}
+
+int store_guard(struct store_guard *g, struct err *e)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = take_note;
+	sigemptyset(&sa.sa_mask);
+	stop_signal = 0;
+	if (sigaction(SIGINT, &sa, &g->old_int) == -1)
+		return fail(e, "sigaction", "SIGINT");
+	if (sigaction(SIGTERM, &sa, &g->old_term) == -1) {
+		sigaction(SIGINT, &g->old_int, NULL);
+		return fail(e, "sigaction", "SIGTERM");
+	}
+	return 0;
+}
+
+int store_unguard(const struct store_guard *g, int rc, struct err *e)
+{
+	sigaction(SIGTERM, &g->old_term, NULL);
+	sigaction(SIGINT, &g->old_int, NULL);
+	return rc == 0 && stop_signal ? stopped("the end", e) : rc;
+}
+
+int store_room(int fd, const char *name, unsigned long long bytes,
+	       struct err *e)
+{
+	struct statvfs fs;
+	unsigned long long keep, need;
+
+	if (stop_signal)
+		return stopped(name, e);
+	if (fstatvfs(fd, &fs) == -1)
+		return fail(e, "fstatvfs", "the store");
+	/* f_bavail, not f_bfree: root's own reserve (ext4's 5%) is for the
+	 * host's daemons, not for images. f_files is 0 where the filesystem
+	 * counts no inodes (btrfs): no inode reserve there. */
+	keep = fs.f_blocks / 10;
+	need = bytes / (fs.f_frsize ? fs.f_frsize : 4096) + 1;
+	if (fs.f_bavail < keep + need ||
+	    (fs.f_files && fs.f_favail <= fs.f_files / 10 + 1)) {
+		fail_errno(e, ENOSPC, "write into the store", name);
+		e->hint = "the store keeps 10% of its filesystem's space and "
+			  "inodes free: free some, or rm -r the images and "
+			  "copies not needed in /var/lib/nsworkshop/images "
+			  "and idmap ($XDG_DATA_HOME/nsworkshop without root)";
 		return -1;
 	}
 	return 0;

@@ -10,6 +10,7 @@
 #define STORE_H
 
 #include <limits.h>
+#include <signal.h>
 
 #include "err.h"
 
@@ -32,5 +33,22 @@ int store_read(int dirfd, const char *name, char *buf, size_t size,
 	       struct err *e);
 /* Write DIRFD/NAME: a temporary file, then rename(2). */
 int store_write(int dirfd, const char *name, const char *text, struct err *e);
+
+/* A long write into the store (an image's unpack, a chowned copy): it
+ * asks store_room() before each entry and each chunk of data. */
+struct store_guard {
+	struct sigaction old_int, old_term; /* given back by store_unguard */
+};
+/* Until store_unguard(), SIGINT and SIGTERM only take note: the next
+ * store_room() fails, and the caller removes its .tmp directory. */
+int store_guard(struct store_guard *g, struct err *e);
+/* Give the handlers back. RC is the write's result: when it is 0 but a
+ * signal came after the last store_room(), -1 (E filled) all the same. */
+int store_unguard(const struct store_guard *g, int rc, struct err *e);
+/* May BYTES more of NAME (and one more inode) go into FD's filesystem?
+ * -1 (E filled) when they would leave it less than 10% of its space or of its
+ * inodes free, or when SIGINT or SIGTERM came. */
+int store_room(int fd, const char *name, unsigned long long bytes,
+	       struct err *e);
 
 #endif

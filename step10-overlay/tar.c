@@ -364,10 +364,10 @@ static int make_room(int dirfd, const char *last, char type, struct err *e)
 	return 0;
 }
 
-/* Copy the entry's data (SIZE bytes, then padding) from IN to FD; FD -1
- * skips it. */
-static int copy_data(struct tar_input *in, int fd, unsigned long long size,
-		     struct err *e)
+/* Copy NAME's data (SIZE bytes, then padding) from IN to FD; FD -1 skips
+ * it. The size is the header's: only the bytes that come are counted. */
+static int copy_data(struct tar_input *in, int fd, const char *name,
+		     unsigned long long size, struct err *e)
 {
 	static char buf[64 * 1024];
 	unsigned long long left = (size + BLOCK - 1) / BLOCK * BLOCK;
@@ -380,6 +380,9 @@ static int copy_data(struct tar_input *in, int fd, unsigned long long size,
 
 		if (rc != 0)
 			return rc == 1 ? bad_archive(e, "truncated") : -1;
+		if (fd != -1 && data > 0 && in->room &&
+		    in->room(fd, name, data, e) == -1)
+			return -1;
 		if (fd != -1 && data > 0 && write_all(fd, buf, data) == -1)
 			return fail(e, "write", "a file of the image");
 		left -= n;
@@ -415,7 +418,7 @@ static int make_file(struct tar_input *in, int dirfd, const char *last,
 		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1)
 		return fail(e, "create", en->name);
-	rc = copy_data(in, fd, en->size, e);
+	rc = copy_data(in, fd, en->name, en->size, e);
 	if (rc == 0)
 		rc = set_attrs(fd, en, owners, e);
 	close(fd);
@@ -505,7 +508,11 @@ static int extract(struct tar_input *in, int rootfd, struct entry *en,
 	dirfd = open_parent(rootfd, en->name, &last, e);
 	if (dirfd == -1)
 		return -1;
-	exists = make_room(dirfd, last, en->type, e);
+	/* Each entry costs an inode: ten million empty files fill a
+	 * filesystem as surely as one large one. */
+	exists = in->room && in->room(dirfd, en->name, 0, e) == -1
+		     ? -1
+		     : make_room(dirfd, last, en->type, e);
 	if (exists == -1)
 		rc = -1;
 	else if (en->type == '0' || en->type == '\0' || en->type == '7')

@@ -573,19 +573,21 @@ Test(step10_keep, rootless_from_a_world_readable_copy)
 
 /* --------------------------------------------------------- images --- */
 
-/* A ustar header and its data (POSIX pax(1), ustar Interchange Format). */
-static void tar_add(FILE *f, const char *name, char type, const char *link,
-		    const char *data)
+/* A ustar header and LEN bytes of DATA (POSIX pax(1), ustar Interchange
+ * Format); SIZE, unless NULL, is the size field the header says instead. */
+static void tar_addn(FILE *f, const char *name, char type, const char *link,
+		     const char *data, size_t len, const char size[12])
 {
 	unsigned char h[512] = {0};
-	size_t len = data ? strlen(data) : 0;
 	unsigned sum = 0;
 
 	snprintf((char *)h, 100, "%s", name);
 	snprintf((char *)h + 100, 8, "%07o", type == '5' ? 0755 : 0644);
 	snprintf((char *)h + 108, 8, "%07o", 0);
 	snprintf((char *)h + 116, 8, "%07o", 0);
-	snprintf((char *)h + 124, 12, "%011zo", len);
+	snprintf((char *)h + 124, 12, "%011o", (unsigned)len);
+	if (size)
+		memcpy(h + 124, size, 12);
 	snprintf((char *)h + 136, 12, "%011o", 0);
 	h[156] = (unsigned char)type;
 	if (link)
@@ -605,6 +607,12 @@ static void tar_add(FILE *f, const char *name, char type, const char *link,
 		fwrite(data, 1, len, f);
 		fwrite(zero, 1, (512 - len % 512) % 512, f);
 	}
+}
+
+static void tar_add(FILE *f, const char *name, char type, const char *link,
+		    const char *data)
+{
+	tar_addn(f, name, type, link, data, data ? strlen(data) : 0, NULL);
 }
 
 static char *sha256_of(const char *file)
@@ -758,6 +766,117 @@ ParameterizedTest(struct hostile *h, step10_image, hostile_tarballs_are_refused)
 	free(slip);
 	free(base);
 	free(img);
+	free(dir);
+	proc_free(p);
+}
+
+/* ------------------------------------------------- a full store --- */
+
+/*
+ * sh -c SCRIPT in a mount namespace of its own whose store is a tmpfs
+ * mounted with OPTS ($1 is step10, $2 DIR): what a runtime writes there,
+ * one without the reserve too, fills that tmpfs, never the host's disk.
+ * (The store's directory is made 0700 if missing, as above.)
+ */
+static struct proc *in_small_store(const char *opts, const char *dir,
+				   const char *script)
+{
+	char *bin = step_path("step10");
+	char *s = xasprintf("{ [ -d " STORE " ] || mkdir -m 0700 " STORE
+			    "; } && mount -t tmpfs -o %s,mode=0700 nsw " STORE
+			    " || exit 97; %s",
+			    opts, script);
+	struct run_opts o = {.timeout = 100};
+	struct proc *p =
+	    run(&o, "/usr/bin/unshare", "--mount", "--propagation", "private",
+		"/bin/sh", "-c", s, "sh", bin, dir, NULL);
+
+	free(s);
+	free(bin);
+	return p;
+}
+
+/*
+ * The store keeps 10% of its filesystem free: a gzip bomb (64 KB that
+ * inflate to 64 MiB of zeros), an archive of more files than the store
+ * has inodes, and a chowned copy of a layer (on ramfs: no idmapped
+ * mounts) holding a 64 MiB file are refused, and leave nothing in a
+ * 16 MiB store of 1000 inodes; an image that fits still runs. Without
+ * the reserve the store fills up: ENOSPC, not this refusal.
+ */
+Test(step10_image, the_store_keeps_a_tenth_of_its_filesystem_free)
+{
+	need_step10();
+	char *dir = tree_copy(0, 0);
+	struct proc *p = in_small_store(
+	    "size=16m,nr_inodes=1000", dir,
+	    "cd \"$2\" && truncate -s 64M big && tar czf bomb.tar.gz big && "
+	    "rm big && mkdir many && (cd many && seq 3000 | xargs touch) && "
+	    "tar czf many.tar.gz -C many . && rm -r many && tar czf "
+	    "fits.tar.gz -C rootfs . && mkdir ram && mount -t ramfs nsw ram && "
+	    "cp -a rootfs ram/rootfs && truncate -s 64M ram/rootfs/big || "
+	    "exit 98; for i in bomb many; do \"$1\" -q --net none --image "
+	    "$i.tar.gz true 2>err; echo \"$i rc=$? $(cat err)\"; done; "
+	    "\"$1\" -q --net none --rootfs ram/rootfs true 2>err; "
+	    "echo \"copy rc=$? $(cat err)\"; echo left: $(cd " STORE
+	    " && find images idmap -mindepth 1 | head -3); "
+	    "\"$1\" -q --net none --image fits.tar.gz true; echo fits rc=$?");
+	static const char *refused[] = {"bomb", "many", "copy", NULL};
+
+	cr_assert_eq(p->status, 0, "%s %s", p->out, p->err);
+	for (int i = 0; refused[i]; i++) {
+		char *key = xasprintf("%s rc=125 step10: write into the store(",
+				      refused[i]);
+		char *line = strstr(p->out, key);
+
+		cr_expect(line && strstr(line, "keeps 10%") &&
+			      strstr(line, "keeps 10%") < strchr(line, '\n'),
+			  "%s: %s", refused[i], p->out);
+		free(key);
+	}
+	cr_expect(strstr(p->out, "\nleft: images/index\n"), "%s", p->out);
+	cr_expect(strstr(p->out, "\nfits rc=0\n"), "%s %s", p->out, p->err);
+	rm_rf(dir);
+	free(dir);
+	proc_free(p);
+}
+
+/*
+ * SIGTERM stops an unpack and a chowned copy at the next file, removes
+ * what they wrote, and the start fails (125). Without it the unpack died
+ * with its .tmp directory left behind (143), and the copy, whose signals
+ * the runtime relays to the container by then, ran to its end and the
+ * container started. 50000 empty files: long enough to be caught in
+ * the middle, found by polling for the .tmp directory.
+ */
+Test(step10_image, sigterm_stops_an_unpack_and_a_copy)
+{
+	need_step10();
+	char *dir = tree_copy(0, 0);
+	struct proc *p = in_small_store(
+	    "size=256m,nr_inodes=200000", dir,
+	    "cd \"$2\" && mkdir ram && mount -t ramfs nsw ram && cp -a rootfs "
+	    "ram/rootfs && mkdir ram/rootfs/many && (cd ram/rootfs/many && "
+	    "seq 50000 | xargs touch) && tar czf many.tar.gz -C "
+	    "ram/rootfs/many . || exit 98; "
+	    "stop() { i=0; while [ ! -e \"$1\" ] && [ $i -lt 1000 ]; do "
+	    "sleep 0.01; i=$((i + 1)); done; sleep 0.05; kill -TERM $pid; "
+	    "wait $pid; echo \"$2 rc=$? $(cat err)\"; }; "
+	    "\"$1\" -q --net none --image many.tar.gz true 2>err & pid=$!; "
+	    "stop " STORE "/images/.tmp-$pid/rootfs unpack; "
+	    "\"$1\" -q --net none --rootfs ram/rootfs true 2>err & pid=$!; "
+	    "stop " STORE "/idmap/.tmp-$pid/rootfs copy; "
+	    "echo left: $(cd " STORE
+	    " && find images idmap -mindepth 1 | head -3)");
+
+	cr_assert_eq(p->status, 0, "%s %s", p->out, p->err);
+	cr_expect(strstr(p->out, "unpack rc=125 step10: stopped at("), "%s",
+		  p->out);
+	cr_expect(strstr(p->out, "copy rc=125 step10: stopped at("), "%s",
+		  p->out);
+	cr_expect(strstr(p->out, "(SIGTERM came"), "%s", p->out);
+	cr_expect(strstr(p->out, "\nleft: images/index\n"), "%s", p->out);
+	rm_rf(dir);
 	free(dir);
 	proc_free(p);
 }
