@@ -34,6 +34,14 @@
 
 #define BLOCK	     512
 #define MAX_EXTENDED (1024 * 1024) /* a pax or GNU long-name header */
+/* 4 EiB: what a 64-bit size can hold with its padding; the room check
+ * (tar_input) refuses much less, this only keeps the arithmetic exact. */
+#define MAX_SIZE (1ULL << 62)
+/* Directories in a name: a name of PATH_MAX bytes can nest 2048 deep, but
+ * removing a tree (store.c, rm -r) holds a descriptor per level, and
+ * RLIMIT_NOFILE is often 1024: a deeper tree would stay in the store, a
+ * partial unpack that no one can remove. No image comes near 256. */
+#define MAX_DEPTH 256
 
 struct entry {
 	char name[PATH_MAX];
@@ -176,7 +184,13 @@ static int pax_record(const char *key, const char *value, struct pending *pd)
 						  : NULL;
 
 	if (strcmp(key, "size") == 0) {
-		pd->size = strtoull(value, NULL, 10);
+		char *end;
+
+		errno = 0;
+		pd->size = strtoull(value, &end, 10);
+		/* "-1" or "12abc": a size no archive has (tar_extract). */
+		if (errno || *end || value[0] < '0' || value[0] > '9')
+			pd->size = MAX_SIZE + 1;
 		pd->has_size = 1;
 	}
 	if (!to)
@@ -321,11 +335,19 @@ static int open_parent(int rootfd, char *name, const char **last, struct err *e)
 {
 	int fd = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	char *c = name, *slash;
+	int depth = 0;
 
 	*last = name;
 	if (fd == -1)
 		return fail(e, "open", "the image's root");
 	while ((slash = strchr(c, '/'))) {
+		if (++depth > MAX_DEPTH) {
+			close(fd);
+			return refuse(e, name,
+				      "a name over 256 directories deep: no "
+				      "image has one, and its tree could not "
+				      "be removed");
+		}
 		*slash = '\0';
 		int next = openat(
 		    fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -503,8 +525,12 @@ static int extract(struct tar_input *in, int rootfd, struct entry *en,
 
 	if (clean_name(en->name, e) == -1)
 		return -1;
-	if (!en->name[0]) /* "./": the root, which is ours */
-		return 0;
+	/* "./": the root, which is ours. A file's data is skipped as tar(1)
+	 * does: read as headers, it would unpack what `tar -t` never shows. */
+	if (!en->name[0])
+		return en->type == '0' || en->type == '\0' || en->type == '7'
+			   ? copy_data(in, -1, "", en->size, e)
+			   : 0;
 	dirfd = open_parent(rootfd, en->name, &last, e);
 	if (dirfd == -1)
 		return -1;
@@ -557,6 +583,8 @@ int tar_extract(struct tar_input *in, int rootfd, int owners, struct err *e)
 			continue;
 		}
 		apply_pending(&pd, &en);
+		if (en.size > MAX_SIZE)
+			return bad_archive(e, "a size no archive has");
 		if (extract(in, rootfd, &en, owners, e) == -1)
 			return -1;
 		memset(&pd, 0, sizeof(pd));

@@ -880,3 +880,100 @@ Test(step10_image, sigterm_stops_an_unpack_and_a_copy)
 	free(dir);
 	proc_free(p);
 }
+
+/*
+ * Archives whose headers lie, each written to DIR/NAME.tar; the end
+ * blocks are added. The entries are tar-slip free: what is refused is how
+ * they are told.
+ */
+static void lying_archives(const char *dir)
+{
+	static const char end[1024];
+	/* base-256 (GNU): 2^64 - 1 */
+	static const char b256[12] = {(char)0x80, 0,  0,  0,  -1, -1,
+				      -1,	  -1, -1, -1, -1, -1};
+	char deep[300 * 2 + 2] = "", inner[512];
+	static const char *name[] = {"deep", "b256", "paxhuge", "paxneg",
+				     "rootdata"};
+	FILE *a[5];
+	FILE *m = fmemopen(inner, sizeof(inner), "w");
+
+	for (int i = 0; i < 5; i++) {
+		char *path = xasprintf("%s/%s.tar", dir, name[i]);
+
+		a[i] = fopen(path, "we");
+		cr_assert_not_null(a[i], "%s", path);
+		free(path);
+	}
+	for (int i = 0; i < 300; i++) {
+		deep[2 * i] = 'a';
+		deep[2 * i + 1] = '/';
+	}
+	deep[600] = 'f';
+	/* A GNU long name: 300 directories deep. */
+	tar_add(a[0], "././@LongLink", 'L', NULL, deep);
+	tar_add(a[0], "f", '0', NULL, "x");
+	/* Sizes that wrap around when rounded up to a block. */
+	tar_addn(a[1], "f", '0', NULL, "x", 1, b256);
+	tar_add(a[2], "PaxHeaders/f", 'x', NULL,
+		"29 size=18446744073709551615\n");
+	tar_add(a[2], "f", '0', NULL, "x");
+	tar_add(a[3], "PaxHeaders/f", 'x', NULL, "11 size=-1\n");
+	tar_add(a[3], "f", '0', NULL, "x");
+	/* "./" as a file whose data is a header: tar -t skips it. */
+	cr_assert_not_null(m);
+	tar_add(m, "hidden", '0', NULL, NULL);
+	fclose(m);
+	tar_addn(a[4], "./", '0', NULL, inner, sizeof(inner), NULL);
+	tar_add(a[4], "ok", '0', NULL, "ok");
+	for (int i = 0; i < 5; i++) {
+		fwrite(end, 1, sizeof(end), a[i]);
+		fclose(a[i]);
+	}
+}
+
+/*
+ * Found by the attacker: a name 300 directories deep unpacked, but the
+ * removal of the tree (a descriptor per level) failed under the usual
+ * RLIMIT_NOFILE of 1024, and the partial unpack stayed in the store for
+ * good; a size of 2^64 - 1 wrapped to 0 when rounded to a block, and the
+ * entry's data was read as headers, as was the data of a file named
+ * "./", which tar -t skips: what is unpacked must be what tar(1) lists.
+ */
+Test(step10_image, archives_that_lie_are_refused)
+{
+	need_step10();
+	char *dir = tree_copy(0, 0);
+
+	lying_archives(dir);
+	struct proc *p = in_small_store(
+	    "size=64m", dir,
+	    "cd \"$2\" && ulimit -n 1024 && for i in deep b256 paxhuge paxneg; "
+	    "do \"$1\" -q --net none --image $i.tar true 2>err; echo \"$i "
+	    "rc=$? $(head -c 1000 err)\"; done; echo left: $(cd " STORE
+	    " && find images -mindepth 1 | head -3); \"$1\" -q --net none "
+	    "--image rootdata.tar true; echo unpacked: $(ls " STORE
+	    "/images/*/rootfs)");
+	static const char *want[][2] = {
+	    {"deep", "256 directories"},
+	    {"b256", "a size no archive has"},
+	    {"paxhuge", "a size no archive has"},
+	    {"paxneg", "a size no archive has"},
+	};
+
+	cr_assert_eq(p->status, 0, "%s %s", p->out, p->err);
+	for (int i = 0; i < 4; i++) {
+		char *key = xasprintf("%s rc=125 step10: ", want[i][0]);
+		char *line = strstr(p->out, key);
+
+		cr_expect(line && strstr(line, want[i][1]) &&
+			      strstr(line, want[i][1]) < strchr(line, '\n'),
+			  "%s: %s", want[i][0], p->out);
+		free(key);
+	}
+	cr_expect(strstr(p->out, "\nleft: images/index\n"), "%s", p->out);
+	cr_expect(strstr(p->out, "\nunpacked: ok\n"), "%s", p->out);
+	rm_rf(dir);
+	free(dir);
+	proc_free(p);
+}
