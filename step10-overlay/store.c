@@ -359,11 +359,12 @@ int store_room(int fd, const char *name, unsigned long long bytes,
 	if (fstatvfs(fd, &fs) == -1)
 		return fail(e, "fstatvfs", "the store");
 	/* f_bavail, not f_bfree: root's own reserve (ext4's 5%) is for the
-	 * host's daemons, not for images. f_files is 0 where the filesystem
-	 * counts no inodes (btrfs): no inode reserve there. */
+	 * host's daemons, not for images. f_files (f_blocks) is 0 where the
+	 * filesystem counts no inodes (btrfs; blocks: some FUSE): no reserve
+	 * of those there. */
 	keep = fs.f_blocks / 10;
 	need = bytes / (fs.f_frsize ? fs.f_frsize : 4096) + 1;
-	if (fs.f_bavail < keep + need ||
+	if ((fs.f_blocks && fs.f_bavail < keep + need) ||
 	    (fs.f_files && fs.f_favail <= fs.f_files / 10 + 1)) {
 		fail_errno(e, ENOSPC, "write into the store", name);
 		e->hint = "the store keeps 10% of its filesystem's space and "
