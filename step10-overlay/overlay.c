@@ -99,9 +99,43 @@ static int clone_layer(const char *path, struct err *e)
 	return fd;
 }
 
+/*
+ * Lower layer I's mount, cloned where it was checked: from its descriptor
+ * (TREE[I], cloned by overlay_mount_in in the runtime's mount namespace,
+ * which open_tree(2) needs: EINVAL from another). Without one (the rootless
+ * child mounts by path in its own namespace) the clone must still be the
+ * directory that was checked, st_dev and st_ino: the owner of a directory
+ * on the way can rename another into its place in between (runc's
+ * CVE-2021-30465).
+ */
+static int clone_lower(const struct overlay *o, int i, int *tree, struct err *e)
+{
+	struct stat want, st;
+	int fd = tree ? tree[i] : -1;
+
+	if (fd != -1) {
+		tree[i] = -1;
+		return fd;
+	}
+	fd = clone_layer(o->lower[i], e);
+	if (fd == -1 || o->lower_fd[i] == -1)
+		return fd;
+	if (fstat(o->lower_fd[i], &want) == -1 || fstat(fd, &st) == -1)
+		fail(e, "fstat", o->lower[i]);
+	else if (st.st_dev == want.st_dev && st.st_ino == want.st_ino)
+		return fd;
+	else {
+		fail_errno(e, 0, "--layer", o->lower[i]);
+		e->hint = "the layer changed while the container started";
+	}
+	close(fd);
+	return -1;
+}
+
 /* What overlay_mount puts together, until it is mounted. */
 struct stack {
 	int fd[OVL_MAX_LOWER]; /* each layer's mount, until attached */
+	int *tree;	       /* clones taken before setns, or NULL */
 	int idmapped;	       /* some layer is an idmapped mount */
 	int copies;	       /* use chowned copies, not idmapped mounts */
 	mode_t mode;	       /* of the topmost layer's root: the upper's */
@@ -175,7 +209,7 @@ static int open_layers(const struct overlay *o, struct stack *s, int userns,
 	for (int i = 0; i < o->nlower; i++) {
 		trace("open_tree(%s, OPEN_TREE_CLONE): lower%d", o->lower[i],
 		      i);
-		s->fd[i] = clone_layer(o->lower[i], e);
+		s->fd[i] = clone_lower(o, i, s->tree, e);
 		if (s->fd[i] == -1)
 			return -1;
 		if (userns != -1 && idmap_needed(o) &&
@@ -505,9 +539,10 @@ int overlay_path(struct overlay *o, struct err *e)
 	return 0;
 }
 
-int overlay_mount(struct overlay *o, int userns, struct err *e)
+/* overlay_mount, with TREE: the lower layers' clones (or NULL). */
+static int mount_trees(struct overlay *o, int userns, int *tree, struct err *e)
 {
-	struct stack s = {0};
+	struct stack s = {.tree = tree};
 	int rc;
 
 	/* On a systemd host `/` is shared, and the mounts below would be
@@ -526,11 +561,35 @@ int overlay_mount(struct overlay *o, int userns, struct err *e)
 		if (umount2(OVL_TOP, MNT_DETACH) == -1)
 			return fail(e, "umount2", OVL_TOP);
 		memset(&s, 0, sizeof(s));
+		s.tree = tree; /* taken: by path, compared */
 		s.copies = 1;
 		rc = try_mount(o, &s, userns, e);
 		close_stack(&s, o->nlower);
 	}
 	return rc;
+}
+
+int overlay_mount(struct overlay *o, int userns, struct err *e)
+{
+	return mount_trees(o, userns, NULL, e);
+}
+
+/* Clone each lower layer checked by descriptor, here in the runtime's
+ * mount namespace, into TREE (-1: none), before entering the child's. */
+static int take_trees(const struct overlay *o, int *tree, struct err *e)
+{
+	for (int i = 0; i < OVL_MAX_LOWER; i++)
+		tree[i] = -1;
+	for (int i = 0; i < o->nlower; i++) {
+		if (o->lower_fd[i] == -1)
+			continue;
+		tree[i] = sys_open_tree(o->lower_fd[i], "",
+					AT_EMPTY_PATH | OPEN_TREE_CLONE |
+					    OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		if (tree[i] == -1)
+			return fail(e, "open_tree", o->lower[i]);
+	}
+	return 0;
 }
 
 /* Open /proc/PID/ns/NAME. */
@@ -563,8 +622,11 @@ static int enter_ns(int ns, int wd, struct err *e)
 int overlay_mount_in(struct overlay *o, pid_t child, struct err *e)
 {
 	int self = -1, wd = -1, mnt = -1, user = -1, rc = -1;
+	int tree[OVL_MAX_LOWER];
 	struct err back;
 
+	if (take_trees(o, tree, e) == -1)
+		goto out;
 	self = open_ns(getpid(), "mnt", e);
 	wd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (self == -1 || (wd == -1 && fail(e, "open", ".")) ||
@@ -574,13 +636,16 @@ int overlay_mount_in(struct overlay *o, pid_t child, struct err *e)
 	trace("setns(mount namespace of %d)", (int)child);
 	if (enter_ns(mnt, -1, e) == -1)
 		goto out;
-	rc = overlay_mount(o, user, e);
+	rc = mount_trees(o, user, tree, e);
 	trace("setns(ours)");
 	if (enter_ns(self, wd, &back) == -1) {
 		*e = back;
 		rc = -1;
 	}
 out:
+	for (int i = 0; i < OVL_MAX_LOWER; i++)
+		if (tree[i] != -1)
+			close(tree[i]);
 	if (user != -1)
 		close(user);
 	if (mnt != -1)

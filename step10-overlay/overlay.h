@@ -18,6 +18,8 @@
 
 struct overlay {
 	const char *lower[OVL_MAX_LOWER]; /* absolute paths, lowest first */
+	int lower_fd[OVL_MAX_LOWER];	  /* each as it was checked (O_PATH),
+					   * -1: not checked by identity */
 	int nlower;
 	const char *keep;      /* --name NAME with --keep, else NULL */
 	const char *uid_map;   /* the container's maps, "INSIDE OUTSIDE */

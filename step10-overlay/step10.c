@@ -35,6 +35,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,34 +284,116 @@ static int set_seccomp(struct config *cfg, int c, struct err *e)
 	return -1;
 }
 
+#define STORE "/var/lib/nsworkshop"
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* 1 when HIGH is DIR or one of its ancestors: climb ".." with openat(2)
+ * from the descriptor, no path name that a rename could redirect, up to
+ * the root, whose ".." is itself. */
+static int holds(int dir, const struct stat *high, struct err *e)
+{
+	struct stat st, up;
+	int fd = openat(dir, ".", O_PATH | O_DIRECTORY | O_CLOEXEC), next;
+	int rc = -1;
+
+	while (fd != -1 && fstat(fd, &st) == 0) {
+		if (same_file(&st, high)) {
+			rc = 1;
+			break;
+		}
+		next = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (next == -1)
+			break;
+		close(fd);
+		fd = next;
+		if (fstat(fd, &up) == -1)
+			break;
+		if (same_file(&up, &st)) {
+			rc = 0;
+			break;
+		}
+	}
+	if (fd != -1)
+		close(fd);
+	return rc == -1 ? fail(e, "--layer", "..") : rc;
+}
+
+/* Is the layer FD (ST) the store, inside it, or a directory above it?
+ * The directories on the store's path are root's, which no one else may
+ * rename: stat(2) them by name; the layer's own, by "..". */
+static int near_store(int fd, const struct stat *st, struct err *e)
+{
+	char path[] = STORE;
+	struct stat at;
+	char *slash;
+	int rc = 0;
+
+	for (int store = 1; rc == 0; store = 0) {
+		if (stat(path, &at) == 0)
+			rc = store ? holds(fd, &at, e) : same_file(&at, st);
+		else if (errno != ENOENT)
+			rc = fail(e, "stat", path);
+		slash = strrchr(path, '/');
+		if (slash == path)
+			break;
+		*slash = '\0';
+	}
+	return rc;
+}
+
 /*
  * A --layer is a tree the runtime idmaps or, where overlayfs cannot take
  * idmapped layers, copies chowned into the store: not `/` or a directory
  * that holds the store (the copy would hold itself, until the disk is
  * full), nothing inside the store, and no pseudo filesystem (/proc/kcore
- * is as large as the address space).
+ * is as large as the address space). Opened once, checked by what was
+ * opened and mounted from that descriptor (overlay.c): a path checked,
+ * then mounted by its name, is whatever the owner of one of its
+ * directories renamed into place in between (runc's CVE-2021-30465).
  */
-static int check_layer(const char *path, struct err *e)
+static int open_layer(const char *path, int *fd, struct err *e)
 {
-	static const char store[] = "/var/lib/nsworkshop";
-	size_t n = strlen(path), s = sizeof(store) - 1;
 	struct statfs sf;
-	struct stat st;
+	struct stat st, root;
+	int bad;
 
-	if (stat(path, &st) == -1 || statfs(path, &sf) == -1)
+	*fd = sys_openat2_nofollow(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*fd == -1) {
+		fail(e, "--layer", path);
+		if (e->errnum == ELOOP)
+			e->hint = "the layer changed while the container "
+				  "started";
+		return -1;
+	}
+	if (fstat(*fd, &st) == -1 || fstatfs(*fd, &sf) == -1 ||
+	    stat("/", &root) == -1)
 		return fail(e, "--layer", path);
-	if (!S_ISDIR(st.st_mode))
-		return fail_errno(e, ENOTDIR, "--layer", path);
-	if (strcmp(path, "/") == 0 ||
-	    (strncmp(store, path, n) == 0 && store[n] == '/') ||
-	    (strncmp(path, store, s) == 0 && (!path[s] || path[s] == '/')) ||
-	    sf.f_type == PROC_SUPER_MAGIC || sf.f_type == SYSFS_MAGIC) {
+	bad = same_file(&st, &root) || sf.f_type == PROC_SUPER_MAGIC ||
+	      sf.f_type == SYSFS_MAGIC;
+	if (!bad && (bad = near_store(*fd, &st, e)) == -1)
+		return -1;
+	if (bad) {
 		fail_errno(e, EINVAL, "--layer", path);
 		e->hint = "a layer is an image's tree: not /, /proc, /sys, "
-			  "or a directory that holds /var/lib/nsworkshop";
+			  "or a directory that holds " STORE;
 		return -1;
 	}
 	return 0;
+}
+
+/* The same, early: a bad --layer is refused before anything else is
+ * read; check_layers opens each again, and that is the one mounted. */
+static int check_layer(const char *path, struct err *e)
+{
+	int fd = -1, rc = open_layer(path, &fd, e);
+
+	if (fd != -1)
+		close(fd);
+	return rc;
 }
 
 /* --layer DIR, --image FILE, --keep, --rm-layer NAME; the others go on to
@@ -431,8 +514,12 @@ static int check_layers(struct config *cfg, struct err *e)
 	if (!cfg->image)
 		memcpy(cfg->layers[0], cfg->rootfs, sizeof(cfg->rootfs));
 	o->nlower++; /* the image, below the --layer DIRs */
+	o->lower_fd[0] = -1;
 	for (int i = 0; i < o->nlower; i++)
 		o->lower[i] = cfg->layers[i];
+	for (int i = 1; i < o->nlower; i++)
+		if (open_layer(o->lower[i], &o->lower_fd[i], e) == -1)
+			return -1;
 	o->keep = cfg->keep ? cfg->name : NULL;
 	o->uid_map = cfg->uid_map;
 	o->gid_map = cfg->gid_map;

@@ -223,4 +223,25 @@ static inline int sys_fsmount(int fd, unsigned flags, unsigned attr_flags)
 #endif
 }
 
+/* openat2(2), Linux 5.6: RESOLVE_NO_SYMLINKS opens PATH only if no
+ * component of it is a symlink, so a path realpath(3) resolved cannot be
+ * sent elsewhere by a rename in between (ENOSYS: O_NOFOLLOW, which only
+ * covers the last component). */
+#ifndef RESOLVE_NO_SYMLINKS /* linux/openat2.h, Linux 5.6 */
+#define RESOLVE_NO_SYMLINKS 0x04
+#endif
+static inline int sys_openat2_nofollow(const char *path, int flags)
+{
+#ifdef SYS_openat2
+	struct {
+		uint64_t flags, mode, resolve;
+	} how = {(uint64_t)(flags | O_CLOEXEC), 0, RESOLVE_NO_SYMLINKS};
+	int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+
+	if (fd != -1 || errno != ENOSYS)
+		return fd;
+#endif
+	return open(path, flags | O_NOFOLLOW | O_CLOEXEC);
+}
+
 #endif
