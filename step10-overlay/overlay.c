@@ -125,8 +125,10 @@ static int clone_lower(const struct overlay *o, int i, int *tree, struct err *e)
 	else if (st.st_dev == want.st_dev && st.st_ino == want.st_ino)
 		return fd;
 	else {
-		fail_errno(e, 0, "--layer", o->lower[i]);
-		e->hint = "the layer changed while the container started";
+		/* lower0 is the rootfs, checked so only without --image */
+		fail_errno(e, 0, i ? "--layer" : "--rootfs", o->lower[i]);
+		e->hint = i ? "the layer changed while the container started"
+			    : "the rootfs changed while the container started";
 	}
 	close(fd);
 	return -1;

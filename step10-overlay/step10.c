@@ -497,6 +497,31 @@ static int check_tty(struct config *cfg, struct err *e)
 	return 0;
 }
 
+/* The rootfs is the lowest layer: opened once, like a --layer, and
+ * refused when what was opened is the host's `/` (resolve_rootfs checked
+ * the name, which a rename can point elsewhere since). */
+static int open_rootfs(const char *path, int *fd, struct err *e)
+{
+	struct stat st, root;
+
+	*fd = sys_openat2_nofollow(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*fd == -1) {
+		fail(e, "--rootfs", path);
+		if (e->errnum == ELOOP)
+			e->hint = "the rootfs changed while the container "
+				  "started";
+		return -1;
+	}
+	if (fstat(*fd, &st) == -1 || stat("/", &root) == -1)
+		return fail(e, "--rootfs", path);
+	if (!same_file(&st, &root))
+		return 0;
+	fail_errno(e, 0, "--rootfs", path);
+	e->hint = "the host's root is no container's root filesystem "
+		  "(make one with: make rootfs)";
+	return -1;
+}
+
 /* The overlay's lower layers: the image (--image, else the rootfs), then
  * each --layer; the maps, to idmap them; --keep's name. */
 static int check_layers(struct config *cfg, struct err *e)
@@ -515,6 +540,8 @@ static int check_layers(struct config *cfg, struct err *e)
 		memcpy(cfg->layers[0], cfg->rootfs, sizeof(cfg->rootfs));
 	o->nlower++; /* the image, below the --layer DIRs */
 	o->lower_fd[0] = -1;
+	if (!cfg->image && open_rootfs(cfg->rootfs, &o->lower_fd[0], e) == -1)
+		return -1;
 	for (int i = 0; i < o->nlower; i++)
 		o->lower[i] = cfg->layers[i];
 	for (int i = 1; i < o->nlower; i++)
