@@ -107,6 +107,23 @@ static int status_of(int wstatus)
 	return WEXITSTATUS(wstatus);
 }
 
+/*
+ * PID 1 never execs: close-on-exec closes nothing of what the caller left
+ * open (a shell's `7< /`). Without root it stays dumpable (its uid never
+ * changed), and the container's root could reopen /proc/1/fd/7, a host
+ * directory (CVE-2024-21626's door). So every descriptor from 3 on goes
+ * before COMMAND exists, but KEEP (the exec report, which COMMAND's
+ * process needs until its exec and PID 1 closes right after the fork).
+ */
+static int close_others(int keep, struct err *e)
+{
+	if (keep > 3 && sys_close_range(3, (unsigned)keep - 1, 0) == -1)
+		return fail(e, "close_range", "3, --init");
+	if (sys_close_range(keep >= 3 ? (unsigned)keep + 1 : 3, ~0U, 0) == -1)
+		return fail(e, "close_range", "3, --init");
+	return 0;
+}
+
 int run_init(char *const argv[], int (*exec)(char *const argv[]), int report_fd,
 	     struct err *e)
 {
@@ -114,13 +131,15 @@ int run_init(char *const argv[], int (*exec)(char *const argv[]), int report_fd,
 	int wstatus;
 	pid_t pid;
 
-	/* step07 { fork(2) into COMMAND; the child reset_signals() and
-	 * _exit(2)s with EXEC(ARGV). The parent forward_signals() to it (stop
-	 * timeout 0), closes REPORT_FD and every descriptor from 3 on
-	 * (sys_close_range), and reaps with waitpid(2) -1, again on EINTR,
-	 * every process that ends, orphans included, until COMMAND does:
-	 * return status_of() its status. A failed fork, sigaction,
-	 * close_range or waitpid: fill E, -1 */
+	/* step07 { close_others() every descriptor from 3 on but REPORT_FD;
+	 * fork(2) into COMMAND; the child reset_signals() and _exit(2)s with
+	 * EXEC(ARGV). The parent closes REPORT_FD, forward_signals() to
+	 * COMMAND (stop timeout 0), and reaps with waitpid(2) -1, again on
+	 * EINTR, every process that ends, orphans included, until COMMAND
+	 * does: return status_of() its status. A failed close_range, fork,
+	 * sigaction or waitpid: fill E, -1 */
+	if (close_others(report_fd, e) == -1)
+		return -1;
 	command = fork();
 	if (command == -1)
 		return fail(e, "fork", "--init");
@@ -132,12 +151,6 @@ int run_init(char *const argv[], int (*exec)(char *const argv[]), int report_fd,
 	 * would keep the runtime waiting for an exec that PID 1 never does. */
 	if (report_fd >= 0)
 		close(report_fd);
-	/* PID 1 never execs: close-on-exec closes nothing of what the caller
-	 * left open (a shell's `7< /`). Without root it stays dumpable (its
-	 * uid never changed), and the container's root could reopen
-	 * /proc/1/fd/7, a host directory (CVE-2024-21626's door). */
-	if (sys_close_range(3, ~0U, 0) == -1)
-		return fail(e, "close_range", "3, --init");
 	/* No stop timeout here: the runtime outside owns that decision. */
 	if (forward_signals(&command, 0, e) == -1)
 		return -1;

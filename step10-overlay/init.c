@@ -96,6 +96,23 @@ static int status_of(int wstatus)
 	return WEXITSTATUS(wstatus);
 }
 
+/*
+ * PID 1 never execs: close-on-exec closes nothing of what the caller left
+ * open (a shell's `7< /`). Without root it stays dumpable (its uid never
+ * changed), and the container's root could reopen /proc/1/fd/7, a host
+ * directory (CVE-2024-21626's door). So every descriptor from 3 on goes
+ * before COMMAND exists, but KEEP (the exec report, which COMMAND's
+ * process needs until its exec and PID 1 closes right after the fork).
+ */
+static int close_others(int keep, struct err *e)
+{
+	if (keep > 3 && sys_close_range(3, (unsigned)keep - 1, 0) == -1)
+		return fail(e, "close_range", "3, --init");
+	if (sys_close_range(keep >= 3 ? (unsigned)keep + 1 : 3, ~0U, 0) == -1)
+		return fail(e, "close_range", "3, --init");
+	return 0;
+}
+
 int run_init(char *const argv[], int (*exec)(char *const argv[]), int report_fd,
 	     struct err *e)
 {
@@ -103,6 +120,8 @@ int run_init(char *const argv[], int (*exec)(char *const argv[]), int report_fd,
 	int wstatus;
 	pid_t pid;
 
+	if (close_others(report_fd, e) == -1)
+		return -1;
 	command = fork();
 	if (command == -1)
 		return fail(e, "fork", "--init");
@@ -114,12 +133,6 @@ int run_init(char *const argv[], int (*exec)(char *const argv[]), int report_fd,
 	 * would keep the runtime waiting for an exec that PID 1 never does. */
 	if (report_fd >= 0)
 		close(report_fd);
-	/* PID 1 never execs: close-on-exec closes nothing of what the caller
-	 * left open (a shell's `7< /`). Without root it stays dumpable (its
-	 * uid never changed), and the container's root could reopen
-	 * /proc/1/fd/7, a host directory (CVE-2024-21626's door). */
-	if (sys_close_range(3, ~0U, 0) == -1)
-		return fail(e, "close_range", "3, --init");
 	/* No stop timeout here: the runtime outside owns that decision. */
 	if (forward_signals(&command, 0, e) == -1)
 		return -1;
