@@ -345,6 +345,28 @@ static int near_store(int fd, const struct stat *st, struct err *e)
 	return rc;
 }
 
+/* OPT's PATH (a realpath(3)) opened as it is now, no symlink followed on
+ * the way (openat2(2) RESOLVE_NO_SYMLINKS): ELOOP means one was renamed
+ * into the path since; its identity in ST. */
+static int open_once(const char *opt, const char *path, int *fd,
+		     struct stat *st, struct err *e)
+{
+	*fd = sys_openat2_nofollow(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*fd == -1) {
+		fail(e, opt, path);
+		if (e->errnum == ELOOP)
+			e->hint = strcmp(opt, "--layer") == 0
+				      ? "the layer changed while the "
+					"container started"
+				      : "the rootfs changed while the "
+					"container started";
+		return -1;
+	}
+	if (fstat(*fd, st) == -1)
+		return fail(e, opt, path);
+	return 0;
+}
+
 /*
  * A --layer is a tree the runtime idmaps or, where overlayfs cannot take
  * idmapped layers, copies chowned into the store: not `/` or a directory
@@ -361,16 +383,9 @@ static int open_layer(const char *path, int *fd, struct err *e)
 	struct stat st, root;
 	int bad;
 
-	*fd = sys_openat2_nofollow(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (*fd == -1) {
-		fail(e, "--layer", path);
-		if (e->errnum == ELOOP)
-			e->hint = "the layer changed while the container "
-				  "started";
+	if (open_once("--layer", path, fd, &st, e) == -1)
 		return -1;
-	}
-	if (fstat(*fd, &st) == -1 || fstatfs(*fd, &sf) == -1 ||
-	    stat("/", &root) == -1)
+	if (fstatfs(*fd, &sf) == -1 || stat("/", &root) == -1)
 		return fail(e, "--layer", path);
 	bad = same_file(&st, &root) || sf.f_type == PROC_SUPER_MAGIC ||
 	      sf.f_type == SYSFS_MAGIC;
@@ -504,15 +519,9 @@ static int open_rootfs(const char *path, int *fd, struct err *e)
 {
 	struct stat st, root;
 
-	*fd = sys_openat2_nofollow(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (*fd == -1) {
-		fail(e, "--rootfs", path);
-		if (e->errnum == ELOOP)
-			e->hint = "the rootfs changed while the container "
-				  "started";
+	if (open_once("--rootfs", path, fd, &st, e) == -1)
 		return -1;
-	}
-	if (fstat(*fd, &st) == -1 || stat("/", &root) == -1)
+	if (stat("/", &root) == -1)
 		return fail(e, "--rootfs", path);
 	if (!same_file(&st, &root))
 		return 0;

@@ -412,6 +412,20 @@ static pid_t start_swapper(const char *race)
 	return pid;
 }
 
+/* SCRIPT, in a private mount namespace, while the swapper renames in RACE. */
+static struct proc *run_racing(const char *race, const char *script)
+{
+	pid_t swapper = start_swapper(race);
+	struct run_opts o = {.timeout = 50};
+	struct proc *p = run(&o, "/usr/bin/unshare", "--mount", "--propagation",
+			     "private", "/bin/sh", "-c", script, NULL);
+
+	kill(swapper, SIGKILL);
+	waitpid(swapper, NULL, 0);
+	cr_assert_eq(p->status, 0, "%s %s", p->out, p->err);
+	return p;
+}
+
 Test(step10, a_layer_swapped_after_its_check_is_not_mounted, .timeout = 60)
 {
 	need_step10();
@@ -430,14 +444,8 @@ Test(step10, a_layer_swapped_after_its_check_is_not_mounted, .timeout = 60)
 	    "/bin/sh -c 'cat /h4-marker; exit 0' 2>/dev/null && "
 	    "ok=$((ok+1)); done; echo started=$ok",
 	    bin, dir, race);
-	pid_t swapper = start_swapper(race);
-	struct run_opts o = {.timeout = 50};
-	struct proc *p = run(&o, "/usr/bin/unshare", "--mount", "--propagation",
-			     "private", "/bin/sh", "-c", script, NULL);
+	struct proc *p = run_racing(race, script);
 
-	kill(swapper, SIGKILL);
-	waitpid(swapper, NULL, 0);
-	cr_assert_eq(p->status, 0, "%s %s", p->out, p->err);
 	cr_expect_null(strstr(p->out, "MARKER"),
 		       "a run mounted the directory swapped in: %s", p->out);
 	/* Some starts get through (the swap is not always caught in the
@@ -478,14 +486,8 @@ Test(step10, a_rootfs_swapped_after_its_check_is_not_mounted, .timeout = 60)
 	    "lower0' %s/err && [ \"$out\" = MARKER ] && echo SWAPPED; "
 	    "done; echo started=$ok",
 	    bin, race, race, race, race);
-	pid_t swapper = start_swapper(race);
-	struct run_opts o = {.timeout = 50};
-	struct proc *p = run(&o, "/usr/bin/unshare", "--mount", "--propagation",
-			     "private", "/bin/sh", "-c", script, NULL);
+	struct proc *p = run_racing(race, script);
 
-	kill(swapper, SIGKILL);
-	waitpid(swapper, NULL, 0);
-	cr_assert_eq(p->status, 0, "%s %s", p->out, p->err);
 	cr_expect_null(strstr(p->out, "SWAPPED"),
 		       "a run mounted the rootfs swapped in: %s", p->out);
 	cr_expect_null(strstr(p->out, "started=0\n"), "%s", p->out);
