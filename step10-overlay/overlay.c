@@ -492,7 +492,8 @@ static int mount_overlay(struct overlay *o, struct stack *s, struct err *e)
 		return 0;
 	/* } step10, skeleton: return fail_errno(e, ENOSYS, "mount", target); */
 	fail(e, "mount overlay", o->merged);
-	if (o->rootless && (e->errnum == EINVAL || e->errnum == EPERM))
+	if (o->rootless && (e->errnum == EINVAL || e->errnum == EPERM) &&
+	    kernel_before(5, 11))
 		e->hint = "overlayfs in a user namespace needs Linux >= 5.11 "
 			  "(the userxattr option)";
 	else if (e->errnum == ENODEV)
