@@ -224,9 +224,15 @@ normalise() {
 # checks on one machine (or a person trying the commands by hand) would
 # collide. As root, each command sees a /tmp of this run's own, bound over
 # /tmp in a mount namespace of its own; what a command leaves there is seen
-# by the next command, as in a terminal.
+# by the next command, as in a terminal. Not for a checkout under /tmp
+# (a clone in mktemp -d): the bind would hide it, ./stepNN and the sudo
+# shim with it; there the commands share the real /tmp.
 privtmp=""
-if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+case "$(pwd -P)/" in
+/tmp/*) in_tmp=1 ;;
+*) in_tmp=0 ;;
+esac
+if [ $in_tmp = 0 ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
 	privtmp=$(mktemp -d /tmp/check-docs.XXXXXX)
 	chmod 1777 "$privtmp"
 fi
