@@ -176,7 +176,7 @@ run_blocks() {
 # What varies from run to run, replaced by a placeholder in what a
 # transcript shows and in what the command prints now:
 # - PIDs (after "PID on host:", "pid=", "/proc/", "nsw", "stepNN-", in
-#   /proc/PID/status lines), any other number of 3 digits or more that
+#   /proc/PID/status lines, a cgroup's stepNN-PIDNS-PID), any other number of 3 digits or more that
 #   stands alone (PIDs wrap to 3 digits on a young machine), numbers of 4
 #   digits or more outside hex words (inode numbers, sizes, terminal
 #   devices); exit statuses ("status: 137", "exit 125") and the small PIDs
@@ -212,6 +212,7 @@ normalise() {
 		s/\b[0-9a-f]{32}\b/HASH/g;
 		s/\b0x[0-9a-f]{8,}\b/0xADDR/g;
 		s{(?<![\w/.-])/(?:[\w.+-]+/)*rootfs\b}{DIR/rootfs}g;
+		s/\b(step\d\d)-\d+-\d+\b/$1-N-N/g;
 		s/(PID on host: |pid=|\/proc\/|\bnsw|\bstep\d\d-|Killed process |container: |\bP?Pid:\s+|NSpid:\s+|\) = )\d+/$1N/g;
 		s/(status:? |exit |rc=)?(?<![\w.:\/-])(\d{3,})(?![\w.])/defined $1 ? "$1$2" : "N"/ge;
 		s/(?<![0-9a-fA-F])\d{4,}(?![0-9a-fA-F])/N/g;
