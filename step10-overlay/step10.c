@@ -368,28 +368,40 @@ static int open_once(const char *opt, const char *path, int *fd,
 }
 
 /*
+ * 1 when the tree opened at FD (identity ST) is no image: `/` or a
+ * directory that holds the store (a chowned copy would hold itself, until
+ * the disk is full), anything inside the store, or a pseudo filesystem
+ * (/proc/kcore is as large as the address space).
+ */
+static int not_an_image(int fd, const struct stat *st, const char *opt,
+			const char *path, struct err *e)
+{
+	struct statfs sf;
+	struct stat root;
+
+	if (fstatfs(fd, &sf) == -1 || stat("/", &root) == -1)
+		return fail(e, opt, path);
+	if (same_file(st, &root) || sf.f_type == PROC_SUPER_MAGIC ||
+	    sf.f_type == SYSFS_MAGIC)
+		return 1;
+	return near_store(fd, st, e);
+}
+
+/*
  * A --layer is a tree the runtime idmaps or, where overlayfs cannot take
- * idmapped layers, copies chowned into the store: not `/` or a directory
- * that holds the store (the copy would hold itself, until the disk is
- * full), nothing inside the store, and no pseudo filesystem (/proc/kcore
- * is as large as the address space). Opened once, checked by what was
- * opened and mounted from that descriptor (overlay.c): a path checked,
- * then mounted by its name, is whatever the owner of one of its
- * directories renamed into place in between (runc's CVE-2021-30465).
+ * idmapped layers, copies chowned into the store: an image's tree
+ * (not_an_image). Opened once, checked by what was opened and mounted
+ * from that descriptor (overlay.c): a path checked, then mounted by its
+ * name, is whatever the owner of one of its directories renamed into
+ * place in between (runc's CVE-2021-30465).
  */
 static int open_layer(const char *path, int *fd, struct err *e)
 {
-	struct statfs sf;
-	struct stat st, root;
+	struct stat st;
 	int bad;
 
-	if (open_once("--layer", path, fd, &st, e) == -1)
-		return -1;
-	if (fstatfs(*fd, &sf) == -1 || stat("/", &root) == -1)
-		return fail(e, "--layer", path);
-	bad = same_file(&st, &root) || sf.f_type == PROC_SUPER_MAGIC ||
-	      sf.f_type == SYSFS_MAGIC;
-	if (!bad && (bad = near_store(*fd, &st, e)) == -1)
+	if (open_once("--layer", path, fd, &st, e) == -1 ||
+	    (bad = not_an_image(*fd, &st, "--layer", path, e)) == -1)
 		return -1;
 	if (bad) {
 		fail_errno(e, EINVAL, "--layer", path);
@@ -513,21 +525,21 @@ static int check_tty(struct config *cfg, struct err *e)
 }
 
 /* The rootfs is the lowest layer: opened once, like a --layer, and
- * refused when what was opened is the host's `/` (resolve_rootfs checked
- * the name, which a rename can point elsewhere since). */
+ * refused for the same reasons (resolve_rootfs checked the name, which a
+ * rename can point elsewhere since). */
 static int open_rootfs(const char *path, int *fd, struct err *e)
 {
-	struct stat st, root;
+	struct stat st;
+	int bad;
 
-	if (open_once("--rootfs", path, fd, &st, e) == -1)
+	if (open_once("--rootfs", path, fd, &st, e) == -1 ||
+	    (bad = not_an_image(*fd, &st, "--rootfs", path, e)) == -1)
 		return -1;
-	if (stat("/", &root) == -1)
-		return fail(e, "--rootfs", path);
-	if (!same_file(&st, &root))
+	if (!bad)
 		return 0;
-	fail_errno(e, 0, "--rootfs", path);
-	e->hint = "the host's root is no container's root filesystem "
-		  "(make one with: make rootfs)";
+	fail_errno(e, EINVAL, "--rootfs", path);
+	e->hint = "a rootfs is an image's tree: not /, /proc, /sys, or a "
+		  "directory that holds " STORE "; make one with: make rootfs";
 	return -1;
 }
 

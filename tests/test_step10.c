@@ -344,42 +344,74 @@ Test(step10, without_idmapped_mounts_a_chowned_copy_once)
 /*
  * (The store's directory is made 0700 if missing: a mkdir is not undone by
  * leaving the mount namespace, and a 0755 store is refused by every start.)
- * A --layer that is /, above the store, inside it or a pseudo filesystem
- * is refused before anything is made: a chowned copy of / into the store
- * holds itself and grew until the disk was full (found by an attacker).
- * Run under a 16 MiB tmpfs on the store, so that a binary without the
- * check fails on ENOSPC instead of filling the host's disk.
+ * OPT (--layer or --rootfs) set to each of TREES, under a 16 MiB tmpfs on
+ * the store, so that a binary without the check fails on ENOSPC instead of
+ * filling the host's disk: each must be 125 with one line naming OPT.
  */
-Test(step10, layers_that_would_hold_the_store_are_refused)
+static void expect_no_image(const char *opt, const char *const trees[])
 {
 	need_step10();
-	char *bin = step_path("step10");
-	char *script = xasprintf(
-	    "{ [ -d " STORE " ] || mkdir -m 0700 " STORE
-	    "; } && mount -t tmpfs -o size=16m,mode=0700 nsw " STORE
-	    " || exit 97; for l in / /var /var/lib " STORE " /proc /sys; do "
-	    "timeout 20 '%s' -q --net none --layer $l true 2>/tmp/err; "
-	    "printf '%%s rc=%%s ' $l $?; cat /tmp/err; done",
-	    bin);
+	char *bin = step_path("step10"), *list = xasprintf("%s", "");
+
+	for (int i = 0; trees[i]; i++) {
+		char *more = xasprintf("%s %s", list, trees[i]);
+
+		free(list);
+		list = more;
+	}
+	char *script =
+	    xasprintf("{ [ -d " STORE " ] || mkdir -m 0700 " STORE
+		      "; } && mount -t tmpfs -o size=16m,mode=0700 nsw " STORE
+		      " || exit 97; for l in %s; do "
+		      "timeout 20 '%s' -q --net none %s $l true 2>/tmp/err; "
+		      "printf '%%s rc=%%s ' $l $?; cat /tmp/err; done",
+		      list, bin, opt);
 	struct run_opts o = {.timeout = 100};
 	struct proc *p = run(&o, "/usr/bin/unshare", "--mount", "--propagation",
 			     "private", "/bin/sh", "-c", script, NULL);
-	static const char *bad[] = {"/ ",     "/var ", "/var/lib ", STORE " ",
-				    "/proc ", "/sys ", NULL};
 
 	cr_assert_eq(p->status, 0, "%s %s", p->out, p->err);
-	for (int i = 0; bad[i]; i++) {
-		char *key = xasprintf("\n%src=125 step10: --layer(", bad[i]);
+	for (int i = 0; trees[i]; i++) {
+		char *key = xasprintf("\n%s rc=125 step10: %s(", trees[i], opt);
 		char *out = xasprintf("\n%s", p->out);
 
 		cr_expect(strstr(out, key) && strstr(out, "an image's tree"),
-			  "--layer %s: %s", bad[i], p->out);
+			  "%s %s: %s", opt, trees[i], p->out);
 		free(out);
 		free(key);
 	}
 	free(script);
+	free(list);
 	free(bin);
 	proc_free(p);
+}
+
+/*
+ * A --layer that is /, above the store, inside it or a pseudo filesystem
+ * is refused before anything is made: a chowned copy of / into the store
+ * holds itself and grew until the disk was full (found by an attacker).
+ */
+Test(step10, layers_that_would_hold_the_store_are_refused)
+{
+	static const char *const trees[] = {"/",     "/var", "/var/lib", STORE,
+					    "/proc", "/sys", NULL};
+
+	expect_no_image("--layer", trees);
+}
+
+/*
+ * The rootfs is the lowest layer, refused for the same reasons (found by an
+ * attacker, F5): `--rootfs /proc` failed deep in a chowned copy, naming a
+ * file of /proc ("open(init_private_helper)"), and `--rootfs /sys` copied
+ * sysfs into the store until its reserve stopped it. `--rootfs /` has a
+ * message of its own (resolve_rootfs, step03).
+ */
+Test(step10, a_rootfs_that_is_no_image_is_refused)
+{
+	static const char *const trees[] = {"/var",  "/var/lib", STORE,
+					    "/proc", "/sys",	 NULL};
+
+	expect_no_image("--rootfs", trees);
 }
 
 /*
