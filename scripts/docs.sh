@@ -175,12 +175,13 @@ run_blocks() {
 
 # What varies from run to run, replaced by a placeholder in what a
 # transcript shows and in what the command prints now:
-# - PIDs (after "PID on host:", "pid=", "/proc/", "nsw", "stepNN-", in
-#   /proc/PID/status lines, a cgroup's stepNN-PIDNS-PID), any other number of 3 digits or more that
-#   stands alone (PIDs wrap to 3 digits on a young machine), numbers of 4
-#   digits or more outside hex words (inode numbers, sizes, terminal
-#   devices); exit statuses ("status: 137", "exit 125") and the small PIDs
-#   inside a PID namespace stay;
+# - PIDs (after "PID on host:", "pid=", "/proc/", "nsw", "stepNN-",
+#   "cgroup.procs:", in /proc/PID/status lines, a cgroup's
+#   stepNN-PIDNS-PID), the sizes in an OOM kill's line, any other number
+#   of 3 digits or more that stands alone (PIDs wrap to 3 digits on a young
+#   machine), numbers of 4 digits or more outside hex words (inode numbers,
+#   sizes, terminal devices); exit statuses ("status: 137", "exit 125")
+#   and the small PIDs inside a PID namespace stay;
 # - the /30 taken from the pool (10.201.X.(4n+2) is a container's address,
 #   whichever subnet it got), MAC and link-local
 #   addresses (and whether IPv6 duplicate address detection is done: "tentative"),
@@ -213,7 +214,8 @@ normalise() {
 		s/\b0x[0-9a-f]{8,}\b/0xADDR/g;
 		s{(?<![\w/.-])/(?:[\w.+-]+/)*rootfs\b}{DIR/rootfs}g;
 		s/\b(step\d\d)-\d+-\d+\b/$1-N-N/g;
-		s/(PID on host: |pid=|\/proc\/|\bnsw|\bstep\d\d-|Killed process |container: |\bP?Pid:\s+|NSpid:\s+|\) = )\d+/$1N/g;
+		s/\b(total-vm|anon-rss|file-rss|shmem-rss):\d+kB/$1:NkB/g;
+		s/(PID on host: |pid=|cgroup\.procs:|\/proc\/|\bnsw|\bstep\d\d-|Killed process |container: |\bP?Pid:\s+|NSpid:\s+|\) = )\d+/$1N/g;
 		s/(status:? |exit |rc=)?(?<![\w.:\/-])(\d{3,})(?![\w.])/defined $1 ? "$1$2" : "N"/ge;
 		s/(?<![0-9a-fA-F])\d{4,}(?![0-9a-fA-F])/N/g;
 		s/[ \t]+/ /g; s/^ //; s/ $//;
