@@ -190,11 +190,14 @@ run_blocks() {
 #   32-digit hex names (the host's own cgroups), addresses (0x and 8 or
 #   more hex digits: strace), the directory of a rootfs;
 # - the mount and device IDs that start a /proc/PID/mountinfo line;
+# - the host's hostname, a line of its own (the transcripts were recorded
+#   on a machine called vm);
 # - runs of blanks (column widths follow the width of a PID), a CR (script),
 #   bash's notice of a background job it saw killed.
 normalise() {
-	perl -ne '
+	NSW_HOST=$(cat /proc/sys/kernel/hostname) perl -ne '
 		s/\r//g;
+		s/^(?:vm|\Q$ENV{NSW_HOST}\E)$/HOST/;
 		next if /^bash: line \d+: +\d+ Killed/;
 		s/^\[\s*\d+\.\d+\] /[T] /;
 		s/^\d+ \d+ \d+:\d+ /M M D:D /;
