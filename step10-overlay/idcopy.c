@@ -1,12 +1,14 @@
 /*
  * idcopy.c — a chowned copy of a lower layer (idcopy.h).
  *
- * File by file: directories, regular files, symlinks, device nodes and
- * FIFOs, each owned by its id moved through the map (host uid 0 becomes
- * 100000 under "0 100000 65536"; an id outside the map stays as it is),
- * with its mode and times. Hard links become separate files and file
- * capabilities (security.capability xattrs) are not copied: this is the
- * slow, old-kernel path. The copy is keyed by the layer's device and inode
+ * File by file: directories, regular files, symlinks, FIFOs and
+ * overlayfs's whiteouts, each owned by its id moved through the map (host
+ * uid 0 becomes 100000 under "0 100000 65536"; an id outside the map stays
+ * as it is), with its mode and times. Hard links become separate files and
+ * file capabilities (security.capability xattrs) are not copied: this is
+ * the slow, old-kernel path. Device nodes are left out: the overlay is
+ * nodev, and a copy of a host's disk node, owned by the container's root,
+ * is nothing the store should hold. The copy is keyed by the layer's device and inode
  * and the maps: change the layer in place and remove STORE/idmap to get a
  * fresh copy.
  */
@@ -14,6 +16,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,14 +37,19 @@ static unsigned long moved(unsigned long id, unsigned long in,
 	return id >= in && id - in < count ? id - in + out : id;
 }
 
-static int copy_entry(int sdir, const char *sname, int ddir, const char *dname,
-		      const struct shift *m, struct err *e);
+/* Directories deep, as tar.c allows: a copy takes a descriptor and a
+ * frame of stack per level, and a tree that overlays another, or that
+ * holds the store through another filesystem, can be deeper than either
+ * allows (a 2500-deep tree overflowed the stack). No image comes near. */
+#define MAX_DEPTH 256
 
-/* Depth first, one descriptor per level: RLIMIT_NOFILE bounds the depth
- * (EMFILE), long before the stack. */
+static int copy_entry(int sdir, const char *sname, int ddir, const char *dname,
+		      const struct shift *m, int depth, struct err *e);
+
+/* Depth first, one descriptor per level. */
 // NOLINTNEXTLINE(misc-no-recursion)
 static int copy_dir(int sdir, const char *sname, int ddir, const char *dname,
-		    const struct shift *m, struct err *e)
+		    const struct shift *m, int depth, struct err *e)
 {
 	int s, d = -1, rc = -1;
 	DIR *dir;
@@ -67,8 +75,8 @@ static int copy_dir(int sdir, const char *sname, int ddir, const char *dname,
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
-		if (copy_entry(dirfd(dir), de->d_name, d, de->d_name, m, e) ==
-		    -1)
+		if (copy_entry(dirfd(dir), de->d_name, d, de->d_name, m,
+			       depth + 1, e) == -1)
 			goto out;
 	}
 	rc = errno ? fail(e, "readdir", sname) : 0;
@@ -113,9 +121,16 @@ out:
 	return rc;
 }
 
+/* overlayfs's whiteout: a character device 0:0 (a kept layer's upper
+ * given as a --layer holds them). */
+static bool whiteout(const struct stat *st)
+{
+	return S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0);
+}
+
 // NOLINTNEXTLINE(misc-no-recursion)
 static int copy_entry(int sdir, const char *sname, int ddir, const char *dname,
-		      const struct shift *m, struct err *e)
+		      const struct shift *m, int depth, struct err *e)
 {
 	char link[PATH_MAX];
 	struct stat st;
@@ -126,10 +141,18 @@ static int copy_entry(int sdir, const char *sname, int ddir, const char *dname,
 		return fail(e, "stat", sname);
 	if (S_ISDIR(st.st_mode) && st.st_dev != m->dev)
 		return 0; /* a mount point: overlayfs would not show it */
+	if (S_ISDIR(st.st_mode) && depth >= MAX_DEPTH) {
+		fail_errno(e, 0, "copy", sname);
+		e->hint = "a layer over 256 directories deep: no image has one";
+		return -1;
+	}
+	if ((S_ISCHR(st.st_mode) && !whiteout(&st)) || S_ISBLK(st.st_mode) ||
+	    S_ISSOCK(st.st_mode))
+		return 0; /* nothing to copy */
 	if (store_room(ddir, dname, 0, e) == -1)
 		return -1;
 	if (S_ISDIR(st.st_mode))
-		rc = copy_dir(sdir, sname, ddir, dname, m, e);
+		rc = copy_dir(sdir, sname, ddir, dname, m, depth, e);
 	else if (S_ISREG(st.st_mode))
 		rc = copy_file(sdir, sname, ddir, dname, e);
 	else if (S_ISLNK(st.st_mode)) {
@@ -139,12 +162,8 @@ static int copy_entry(int sdir, const char *sname, int ddir, const char *dname,
 		link[n] = '\0';
 		if (symlinkat(link, ddir, dname) == -1)
 			return fail(e, "symlink", dname);
-	} else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ||
-		   S_ISFIFO(st.st_mode)) {
-		if (mknodat(ddir, dname, st.st_mode, st.st_rdev) == -1)
-			return fail(e, "mknod", dname);
-	} else
-		return 0; /* a socket: nothing to copy */
+	} else if (mknodat(ddir, dname, st.st_mode, st.st_rdev) == -1)
+		return fail(e, "mknod", dname); /* a FIFO or a whiteout */
 	if (rc == -1)
 		return -1;
 	struct timespec times[2] = {st.st_atim, st.st_mtim};
@@ -161,12 +180,12 @@ static int copy_entry(int sdir, const char *sname, int ddir, const char *dname,
 	return 0;
 }
 
-/* Copy LAYER to DIR/.tmp-PID/rootfs, publish it as DIR/KEY. SIGINT and
+/* Copy the tree LAYER to DIR/.tmp-PID/rootfs, publish it as DIR/KEY. SIGINT and
  * SIGTERM stop it at the next file or chunk (store_guard): the relay of
  * signals to the container, installed by then, would leave a copy of a
  * large layer running to its end. */
-static int make_copy(int dir, const char *layer, const char *key,
-		     const struct shift *m, struct err *e)
+static int make_copy(int dir, int layer, const char *key, const struct shift *m,
+		     struct err *e)
 {
 	struct store_guard g;
 	struct err ignored;
@@ -178,7 +197,7 @@ static int make_copy(int dir, const char *layer, const char *key,
 	t = store_tmpdir(dir, tmp, e);
 	if (t == -1)
 		return store_unguard(&g, -1, e);
-	rc = copy_entry(AT_FDCWD, layer, t, "rootfs", m, e);
+	rc = copy_entry(layer, ".", t, "rootfs", m, 0, e);
 	if (rc == 0)
 		rc = store_publish(dir, tmp, key, e);
 	if (rc == -1)
@@ -187,8 +206,8 @@ static int make_copy(int dir, const char *layer, const char *key,
 	return store_unguard(&g, rc, e);
 }
 
-int idcopy_prepare(const char *layer, const char *uid_map, const char *gid_map,
-		   char out[PATH_MAX], struct err *e)
+int idcopy_prepare(int layer, const char *name, const char *uid_map,
+		   const char *gid_map, char out[PATH_MAX], struct err *e)
 {
 	char store[PATH_MAX], key[256];
 	int top, dir = -1, rc = -1, have;
@@ -199,14 +218,14 @@ int idcopy_prepare(const char *layer, const char *uid_map, const char *gid_map,
 	if (sscanf(uid_map, "%lu %lu %lu", &m.uin, &m.uout, &m.ucount) != 3 ||
 	    sscanf(gid_map, "%lu %lu %lu", &m.gin, &m.gout, &m.gcount) != 3)
 		return fail_errno(e, EINVAL, "idmap", uid_map);
-	if (stat(layer, &st) == -1)
-		return fail(e, "stat", layer);
+	if (fstat(layer, &st) == -1)
+		return fail(e, "stat", name);
 	m.dev = st.st_dev;
 	if (snprintf(key, sizeof(key), "%llx-%llx-u%lu-%lu-%lu-g%lu-%lu-%lu",
 		     (unsigned long long)st.st_dev,
 		     (unsigned long long)st.st_ino, m.uin, m.uout, m.ucount,
 		     m.gin, m.gout, m.gcount) >= (int)sizeof(key))
-		return fail_errno(e, ENAMETOOLONG, "idmap", layer);
+		return fail_errno(e, ENAMETOOLONG, "idmap", name);
 	top = store_open(0, store, e);
 	if (top == -1 || (dir = store_subdir(top, "idmap", 1, e)) == -1)
 		goto out;
@@ -214,7 +233,7 @@ int idcopy_prepare(const char *layer, const char *uid_map, const char *gid_map,
 	if (have != -1)
 		close(have);
 	else {
-		trace("copy %s to %s/idmap/%s, chowned", layer, store, key);
+		trace("copy %s to %s/idmap/%s, chowned", name, store, key);
 		if (make_copy(dir, layer, key, &m, e) == -1)
 			goto out;
 	}

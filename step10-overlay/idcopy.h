@@ -11,8 +11,10 @@
 
 #include "err.h"
 
-/* OUT receives the path of LAYER's copy for these maps. */
-int idcopy_prepare(const char *layer, const char *uid_map, const char *gid_map,
-		   char out[PATH_MAX], struct err *e);
+/* OUT receives the path of the copy for these maps of the tree LAYER (a
+ * descriptor of its directory: the tree checked, not what its path names
+ * now); NAME for messages. */
+int idcopy_prepare(int layer, const char *name, const char *uid_map,
+		   const char *gid_map, char out[PATH_MAX], struct err *e);
 
 #endif

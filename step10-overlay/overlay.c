@@ -194,7 +194,8 @@ static int idmap_layer(const struct overlay *o, int i, struct stack *s,
 	 * if (!s->copies)
 	 *	return fail_errno(e, ENOSYS, "mount_setattr", o->lower[i]);
 	 */
-	if (idcopy_prepare(o->lower[i], o->uid_map, o->gid_map, copy, e) == -1)
+	if (idcopy_prepare(s->fd[i], o->lower[i], o->uid_map, o->gid_map, copy,
+			   e) == -1)
 		return -1;
 	close(s->fd[i]);
 	s->fd[i] = clone_layer(copy, e);

@@ -59,6 +59,7 @@
 #include "rootfs.h"
 #include "seccomp.h"
 #include "state.h"
+#include "store.h"
 #include "syscalls.h"
 #include "tty.h"
 #include "userns.h"
@@ -284,8 +285,6 @@ static int set_seccomp(struct config *cfg, int c, struct err *e)
 	return -1;
 }
 
-#define STORE "/var/lib/nsworkshop"
-
 static bool same_file(const struct stat *a, const struct stat *b)
 {
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
@@ -293,8 +292,9 @@ static bool same_file(const struct stat *a, const struct stat *b)
 
 /* 1 when HIGH is DIR or one of its ancestors: climb ".." with openat(2)
  * from the descriptor, no path name that a rename could redirect, up to
- * the root, whose ".." is itself. */
-static int holds(int dir, const struct stat *high, struct err *e)
+ * the root, whose ".." is itself. OPT and PATH name DIR in an error. */
+static int holds(int dir, const struct stat *high, const char *opt,
+		 const char *path, struct err *e)
 {
 	struct stat st, up;
 	int fd = openat(dir, ".", O_PATH | O_DIRECTORY | O_CLOEXEC), next;
@@ -319,22 +319,27 @@ static int holds(int dir, const struct stat *high, struct err *e)
 	}
 	if (fd != -1)
 		close(fd);
-	return rc == -1 ? fail(e, "--layer", "..") : rc;
+	return rc == -1 ? fail(e, opt, path) : rc;
 }
 
-/* Is the layer FD (ST) the store, inside it, or a directory above it?
- * The directories on the store's path are root's, which no one else may
- * rename: stat(2) them by name; the layer's own, by "..". */
-static int near_store(int fd, const struct stat *st, struct err *e)
+/* Is the tree FD (ST) the store, inside it, or a directory above it? The
+ * directories on the store's path are root's (without root, our own),
+ * which no one else may rename: stat(2) them by name; the tree's own, by
+ * "..". No store path (rootless, no HOME): there is no store to be near. */
+static int near_store(int fd, const struct stat *st, int rootless,
+		      const char *opt, const char *name, struct err *e)
 {
-	char path[] = STORE;
+	char path[PATH_MAX], *slash;
 	struct stat at;
-	char *slash;
+	struct err ignored;
 	int rc = 0;
 
+	if (store_where(rootless, path, &ignored) == -1)
+		return 0;
 	for (int store = 1; rc == 0; store = 0) {
 		if (stat(path, &at) == 0)
-			rc = store ? holds(fd, &at, e) : same_file(&at, st);
+			rc = store ? holds(fd, &at, opt, name, e)
+				   : same_file(&at, st);
 		else if (errno != ENOENT)
 			rc = fail(e, "stat", path);
 		slash = strrchr(path, '/');
@@ -367,46 +372,66 @@ static int open_once(const char *opt, const char *path, int *fd,
 	return 0;
 }
 
+/* The kernel's own filesystems (statfs(2)'s f_type): what their files
+ * hold is made up as they are read (/proc/kcore is as large as the
+ * address space), and a chowned copy of one would be the host's state
+ * (a device node, a cgroup). The last three have no name in
+ * linux/magic.h. */
+#define MQUEUE_MAGIC   0x19800202 /* ipc/mqueue.c */
+#define CONFIGFS_MAGIC 0x62656570 /* fs/configfs/mount.c */
+#define FUSECTL_MAGIC  0x65735543 /* fs/fuse/control.c */
+static const unsigned long kernel_fs[] = {
+    PROC_SUPER_MAGIC,	 SYSFS_MAGIC,	     CGROUP_SUPER_MAGIC,
+    CGROUP2_SUPER_MAGIC, DEVPTS_SUPER_MAGIC, SECURITYFS_MAGIC,
+    SELINUX_MAGIC,	 SMACK_MAGIC,	     TRACEFS_MAGIC,
+    DEBUGFS_MAGIC,	 BPF_FS_MAGIC,	     BINFMTFS_MAGIC,
+    PSTOREFS_MAGIC,	 EFIVARFS_MAGIC,     NSFS_MAGIC,
+    MQUEUE_MAGIC,	 CONFIGFS_MAGIC,     FUSECTL_MAGIC,
+};
+
 /*
  * 1 when the tree opened at FD (identity ST) is no image: `/` or a
  * directory that holds the store (a chowned copy would hold itself, until
- * the disk is full), anything inside the store, or a pseudo filesystem
- * (/proc/kcore is as large as the address space).
+ * the store's reserve stops it), anything inside the store, or one of the
+ * kernel's filesystems.
  */
-static int not_an_image(int fd, const struct stat *st, const char *opt,
-			const char *path, struct err *e)
+static int not_an_image(int fd, const struct stat *st, int rootless,
+			const char *opt, const char *path, struct err *e)
 {
 	struct statfs sf;
 	struct stat root;
 
 	if (fstatfs(fd, &sf) == -1 || stat("/", &root) == -1)
 		return fail(e, opt, path);
-	if (same_file(st, &root) || sf.f_type == PROC_SUPER_MAGIC ||
-	    sf.f_type == SYSFS_MAGIC)
+	if (same_file(st, &root))
 		return 1;
-	return near_store(fd, st, e);
+	for (size_t i = 0; i < ARRAY_SIZE(kernel_fs); i++)
+		if ((unsigned long)sf.f_type == kernel_fs[i])
+			return 1;
+	return near_store(fd, st, rootless, opt, path, e);
 }
 
 /*
  * A --layer is a tree the runtime idmaps or, where overlayfs cannot take
  * idmapped layers, copies chowned into the store: an image's tree
  * (not_an_image). Opened once, checked by what was opened and mounted
- * from that descriptor (overlay.c): a path checked, then mounted by its
- * name, is whatever the owner of one of its directories renamed into
- * place in between (runc's CVE-2021-30465).
+ * (or copied) from that descriptor (overlay.c): a path checked, then
+ * used by its name, is whatever the owner of one of its directories
+ * renamed into place in between (runc's CVE-2021-30465).
  */
-static int open_layer(const char *path, int *fd, struct err *e)
+static int open_layer(const char *path, int rootless, int *fd, struct err *e)
 {
 	struct stat st;
 	int bad;
 
 	if (open_once("--layer", path, fd, &st, e) == -1 ||
-	    (bad = not_an_image(*fd, &st, "--layer", path, e)) == -1)
+	    (bad = not_an_image(*fd, &st, rootless, "--layer", path, e)) == -1)
 		return -1;
 	if (bad) {
 		fail_errno(e, EINVAL, "--layer", path);
-		e->hint = "a layer is an image's tree: not /, /proc, /sys, "
-			  "or a directory that holds " STORE;
+		e->hint = "a layer is an image's tree: not /, a kernel "
+			  "filesystem (/proc, /sys, ...), the store or a "
+			  "directory that holds it";
 		return -1;
 	}
 	return 0;
@@ -414,9 +439,9 @@ static int open_layer(const char *path, int *fd, struct err *e)
 
 /* The same, early: a bad --layer is refused before anything else is
  * read; check_layers opens each again, and that is the one mounted. */
-static int check_layer(const char *path, struct err *e)
+static int check_layer(const char *path, int rootless, struct err *e)
 {
-	int fd = -1, rc = open_layer(path, &fd, e);
+	int fd = -1, rc = open_layer(path, rootless, &fd, e);
 
 	if (fd != -1)
 		close(fd);
@@ -442,7 +467,7 @@ static int set_layers(struct config *cfg, int c, struct err *e)
 		return fail_errno(e, E2BIG, "--layer", optarg);
 	if (!realpath(optarg, cfg->layers[++cfg->ovl.nlower]))
 		return fail(e, "--layer", optarg);
-	return check_layer(cfg->layers[cfg->ovl.nlower], e);
+	return check_layer(cfg->layers[cfg->ovl.nlower], cfg->rootless, e);
 	/* } step10, skeleton: return set_seccomp(cfg, c, e); */
 }
 
@@ -527,19 +552,20 @@ static int check_tty(struct config *cfg, struct err *e)
 /* The rootfs is the lowest layer: opened once, like a --layer, and
  * refused for the same reasons (resolve_rootfs checked the name, which a
  * rename can point elsewhere since). */
-static int open_rootfs(const char *path, int *fd, struct err *e)
+static int open_rootfs(const char *path, int rootless, int *fd, struct err *e)
 {
 	struct stat st;
 	int bad;
 
 	if (open_once("--rootfs", path, fd, &st, e) == -1 ||
-	    (bad = not_an_image(*fd, &st, "--rootfs", path, e)) == -1)
+	    (bad = not_an_image(*fd, &st, rootless, "--rootfs", path, e)) == -1)
 		return -1;
 	if (!bad)
 		return 0;
 	fail_errno(e, EINVAL, "--rootfs", path);
-	e->hint = "a rootfs is an image's tree: not /, /proc, /sys, or a "
-		  "directory that holds " STORE "; make one with: make rootfs";
+	e->hint = "a rootfs is an image's tree: not /, a kernel filesystem "
+		  "(/proc, /sys, ...), the store or a directory that holds "
+		  "it; make one with: make rootfs";
 	return -1;
 }
 
@@ -561,12 +587,14 @@ static int check_layers(struct config *cfg, struct err *e)
 		memcpy(cfg->layers[0], cfg->rootfs, sizeof(cfg->rootfs));
 	o->nlower++; /* the image, below the --layer DIRs */
 	o->lower_fd[0] = -1;
-	if (!cfg->image && open_rootfs(cfg->rootfs, &o->lower_fd[0], e) == -1)
+	if (!cfg->image &&
+	    open_rootfs(cfg->rootfs, cfg->rootless, &o->lower_fd[0], e) == -1)
 		return -1;
 	for (int i = 0; i < o->nlower; i++)
 		o->lower[i] = cfg->layers[i];
 	for (int i = 1; i < o->nlower; i++)
-		if (open_layer(o->lower[i], &o->lower_fd[i], e) == -1)
+		if (open_layer(o->lower[i], cfg->rootless, &o->lower_fd[i],
+			       e) == -1)
 			return -1;
 	o->keep = cfg->keep ? cfg->name : NULL;
 	o->uid_map = cfg->uid_map;

@@ -67,10 +67,7 @@ static int open_dir(int dirfd, const char *name, int create, struct err *e)
 	return fd;
 }
 
-/* The top directory: /var/lib/nsworkshop as root; without root under
- * $XDG_DATA_HOME, whose missing parents the XDG Base Directory
- * specification says to create with mode 0700. */
-static int store_path(int rootless, char path[PATH_MAX], struct err *e)
+int store_where(int rootless, char path[PATH_MAX], struct err *e)
 {
 	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
 	int n;
@@ -89,8 +86,15 @@ static int store_path(int rootless, char path[PATH_MAX], struct err *e)
 		    "set XDG_DATA_HOME or HOME";
 		return -1;
 	}
-	if (n >= PATH_MAX)
-		return fail_errno(e, ENAMETOOLONG, "store", path);
+	return n < PATH_MAX ? 0 : fail_errno(e, ENAMETOOLONG, "store", path);
+}
+
+/* The top directory, made with its missing parents: the XDG Base
+ * Directory specification says to create them with mode 0700. */
+static int store_path(int rootless, char path[PATH_MAX], struct err *e)
+{
+	if (store_where(rootless, path, e) == -1)
+		return -1;
 	for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
 		*p = '\0';
 		/* EEXIST, mostly; open_dir says the rest */

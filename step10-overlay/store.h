@@ -14,6 +14,9 @@
 
 #include "err.h"
 
+/* The store's top directory: /var/lib/nsworkshop as root; without root
+ * $XDG_DATA_HOME/nsworkshop, or ~/.local/share/nsworkshop. Nothing made. */
+int store_where(int rootless, char path[PATH_MAX], struct err *e);
 /* Open (creating it) the store's top directory; PATH receives its path.
  * ROOTLESS: the caller is not root on the host (it may be root of a user
  * namespace, as the rootless container is when it mounts its layers). */

@@ -342,13 +342,30 @@ Test(step10, without_idmapped_mounts_a_chowned_copy_once)
 }
 
 /*
+ * SCRIPT in a private mount namespace, under a 16 MiB tmpfs on the store,
+ * so that a binary without the check under test fails on ENOSPC instead of
+ * filling the host's disk, and what it copies is gone with the namespace.
  * (The store's directory is made 0700 if missing: a mkdir is not undone by
  * leaving the mount namespace, and a 0755 store is refused by every start.)
- * OPT (--layer or --rootfs) set to each of TREES, under a 16 MiB tmpfs on
- * the store, so that a binary without the check fails on ENOSPC instead of
- * filling the host's disk: each must be 125 with one line naming OPT.
  */
-static void expect_no_image(const char *opt, const char *const trees[])
+static struct proc *small_store(const char *script)
+{
+	char *all = xasprintf("{ [ -d " STORE " ] || mkdir -m 0700 " STORE
+			      "; } && mount -t tmpfs -o size=16m,mode=0700 "
+			      "nsw " STORE " || exit 97; %s",
+			      script);
+	struct run_opts o = {.timeout = 100};
+	struct proc *p = run(&o, "/usr/bin/unshare", "--mount", "--propagation",
+			     "private", "/bin/sh", "-c", all, NULL);
+
+	free(all);
+	return p;
+}
+
+/* OPT (--layer or --rootfs) set to each of TREES, after PREP, under
+ * small_store(): each must be 125 with one line naming OPT. */
+static void expect_no_image(const char *opt, const char *const trees[],
+			    const char *prep)
 {
 	need_step10();
 	char *bin = step_path("step10"), *list = xasprintf("%s", "");
@@ -360,15 +377,12 @@ static void expect_no_image(const char *opt, const char *const trees[])
 		list = more;
 	}
 	char *script =
-	    xasprintf("{ [ -d " STORE " ] || mkdir -m 0700 " STORE
-		      "; } && mount -t tmpfs -o size=16m,mode=0700 nsw " STORE
-		      " || exit 97; for l in %s; do "
-		      "timeout 20 '%s' -q --net none %s $l true 2>/tmp/err; "
-		      "printf '%%s rc=%%s ' $l $?; cat /tmp/err; done",
-		      list, bin, opt);
-	struct run_opts o = {.timeout = 100};
-	struct proc *p = run(&o, "/usr/bin/unshare", "--mount", "--propagation",
-			     "private", "/bin/sh", "-c", script, NULL);
+	    xasprintf("%s || exit 98; for l in %s; do "
+		      "e=$(timeout 20 '%s' -q --net none %s $l true 2>&1 "
+		      ">/dev/null); printf '%%s rc=%%s %%s\\n' $l $? \"$e\"; "
+		      "done",
+		      prep, list, bin, opt);
+	struct proc *p = small_store(script);
 
 	cr_assert_eq(p->status, 0, "%s %s", p->out, p->err);
 	for (int i = 0; trees[i]; i++) {
@@ -396,7 +410,7 @@ Test(step10, layers_that_would_hold_the_store_are_refused)
 	static const char *const trees[] = {"/",     "/var", "/var/lib", STORE,
 					    "/proc", "/sys", NULL};
 
-	expect_no_image("--layer", trees);
+	expect_no_image("--layer", trees, "true");
 }
 
 /*
@@ -411,7 +425,90 @@ Test(step10, a_rootfs_that_is_no_image_is_refused)
 	static const char *const trees[] = {"/var",  "/var/lib", STORE,
 					    "/proc", "/sys",	 NULL};
 
-	expect_no_image("--rootfs", trees);
+	expect_no_image("--rootfs", trees, "true");
+}
+
+/*
+ * Every kernel filesystem is refused, not /proc and /sys alone (found by
+ * an attacker): a devpts, an mqueue and a cgroup2 (the test's own, mounted
+ * in its mount namespace) cannot be idmapped, so each was copied chowned
+ * into the store; a copy of /dev/pts held the host's terminals.
+ */
+Test(step10, kernel_filesystems_are_no_layers)
+{
+	char *d = xasprintf("/tmp/nsw10-kfs-%d", (int)getpid());
+	char *pts = xasprintf("%s/pts", d), *mq = xasprintf("%s/mq", d),
+	     *cg = xasprintf("%s/cg", d);
+	char *prep = xasprintf(
+	    "mkdir -p %s %s %s && mount -t devpts -o newinstance nsw %s && "
+	    "mount -t mqueue nsw %s && mount -t cgroup2 nsw %s",
+	    pts, mq, cg, pts, mq, cg);
+	const char *const trees[] = {pts, mq, cg, NULL};
+
+	expect_no_image("--layer", trees, prep);
+	rm_rf(d);
+	free(prep);
+	free(cg);
+	free(mq);
+	free(pts);
+	free(d);
+}
+
+/*
+ * A chowned copy (a layer on ramfs, which cannot be idmapped) leaves a
+ * layer's device nodes out and keeps its whiteouts (found by an attacker:
+ * `--layer /dev` put copies of the host's disk nodes, owned by container
+ * root, in the store). Inside: no /zero, and the whiteout hides /bin/ls.
+ */
+Test(step10, a_copy_keeps_whiteouts_and_no_devices)
+{
+	need_step10();
+	char *dir = tree_copy(0, 0), *bin = step_path("step10");
+	char *script = xasprintf(
+	    "mkdir %s/ram && mount -t ramfs nsw %s/ram && mkdir %s/ram/bin && "
+	    "mknod %s/ram/zero c 1 5 && mknod %s/ram/bin/ls c 0 0 || exit 98; "
+	    "timeout 20 '%s' -q --net none --rootfs %s/rootfs --layer %s/ram "
+	    "/bin/sh -c '[ -e /zero ] && echo zero; [ -e /bin/ls ] && echo ls; "
+	    "echo done'",
+	    dir, dir, dir, dir, dir, bin, dir, dir);
+	struct proc *p = small_store(script);
+
+	cr_expect_eq(p->status, 0, "%s", p->err);
+	cr_expect_str_eq(p->out, "done\n", "%s", p->err);
+	rm_rf(dir);
+	free(script);
+	free(bin);
+	free(dir);
+	proc_free(p);
+}
+
+/*
+ * A chowned copy goes at most 256 directories deep, as an image's unpack
+ * does (found by an attacker: 2500 levels of an overlay overflowed the
+ * stack, exit 139, and left the partial copy in the store). 300 levels on
+ * ramfs: 125, one line, nothing left in the store.
+ */
+Test(step10, a_layer_deeper_than_256_directories_is_refused)
+{
+	need_step10();
+	char *dir = tree_copy(0, 0), *bin = step_path("step10");
+	char *script = xasprintf(
+	    "mkdir %s/ram && mount -t ramfs nsw %s/ram && cd %s/ram && "
+	    "for i in $(seq 300); do mkdir d && cd d || exit 98; done; cd /; "
+	    "timeout 20 '%s' -q --net none --rootfs %s/rootfs --layer %s/ram "
+	    "true; echo rc=$?; ls -A " STORE "/idmap",
+	    dir, dir, dir, bin, dir, dir);
+	struct proc *p = small_store(script);
+	const char *nl = strchr(p->err, '\n');
+
+	cr_expect_str_eq(p->out, "rc=125\n", "%s", p->err);
+	cr_expect(strstr(p->err, "256 directories") && nl && !nl[1], "%s",
+		  p->err);
+	rm_rf(dir);
+	free(script);
+	free(bin);
+	free(dir);
+	proc_free(p);
 }
 
 /*
@@ -723,6 +820,46 @@ Test(step10_keep, rootless_from_a_world_readable_copy)
 	free(bin);
 	free(before);
 	free(dir);
+}
+
+/*
+ * Without root the store is $XDG_DATA_HOME/nsworkshop, and it is refused
+ * as a layer as /var/lib/nsworkshop is for root (found by an attacker: the
+ * check knew only root's store, so a kept layer's upper, the store and
+ * its parent were layers).
+ */
+Test(step10_keep, the_rootless_store_is_no_layer)
+{
+	need_step10();
+	char *dir = tree_copy(65534, 65534), *bin = step_path("step10");
+	char *data = xasprintf("%s/data", dir);
+	char *cp = xasprintf("cp '%s' '%s/' && mkdir -p -m 700 "
+			     "%s/nsworkshop/layers/k/upper && chown -R "
+			     "65534:65534 %s",
+			     bin, dir, data, data);
+	cr_assert_eq(system(cp), 0);
+	char *script = xasprintf(
+	    "for l in %s/nsworkshop/layers/k/upper %s/nsworkshop %s; do "
+	    "e=$(XDG_DATA_HOME=%s timeout 20 %s/step10 -q --rootfs %s/rootfs "
+	    "--layer $l true 2>&1 >/dev/null); printf '%%s rc=%%s %%s\\n' "
+	    "$l $? \"$e\"; done",
+	    data, data, data, data, dir, dir);
+	struct run_opts o = {.uid = 65534, .gid = 65534, .dir = dir};
+	struct proc *p = run(&o, "/bin/sh", "-c", script, NULL);
+	const char *const trees[] = {"/nsworkshop/layers/k/upper rc=125 ",
+				     "/nsworkshop rc=125 ", "/data rc=125 ",
+				     NULL};
+
+	for (int i = 0; trees[i]; i++)
+		cr_expect(strstr(p->out, trees[i]), "%s: %s", trees[i], p->out);
+	cr_expect_null(strstr(p->out, "rc=0"), "%s", p->out);
+	rm_rf(dir);
+	free(script);
+	free(cp);
+	free(data);
+	free(bin);
+	free(dir);
+	proc_free(p);
 }
 
 /* --------------------------------------------------------- images --- */
