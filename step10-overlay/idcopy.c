@@ -29,6 +29,7 @@
 struct shift {
 	unsigned long uin, uout, ucount, gin, gout, gcount;
 	dev_t dev; /* the layer's filesystem: mounts below are not copied */
+	const char *name; /* the layer, for messages */
 };
 
 static unsigned long moved(unsigned long id, unsigned long in,
@@ -46,19 +47,44 @@ static unsigned long moved(unsigned long id, unsigned long in,
 static int copy_entry(int sdir, const char *sname, int ddir, const char *dname,
 		      const struct shift *m, int depth, struct err *e);
 
+/*
+ * SDIR/SNAME opened, and it must still be the entry fstatat(2) saw (WANT):
+ * the owner of a directory of the layer may rename a FIFO, a device or
+ * another tree into its place in between. O_NONBLOCK: the open of a FIFO
+ * would wait for a writer (a regular file reads the same with it).
+ */
+static int open_same(int sdir, const char *sname, int flags,
+		     const struct stat *want, struct err *e)
+{
+	struct stat st;
+	int fd =
+	    openat(sdir, sname, flags | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd == -1)
+		return fail(e, "open", sname);
+	if (fstat(fd, &st) == 0 && st.st_dev == want->st_dev &&
+	    st.st_ino == want->st_ino &&
+	    (st.st_mode & S_IFMT) == (want->st_mode & S_IFMT))
+		return fd;
+	close(fd);
+	fail_errno(e, 0, "copy", sname);
+	e->hint = "the layer changed while it was copied";
+	return -1;
+}
+
 /* Depth first, one descriptor per level. */
 // NOLINTNEXTLINE(misc-no-recursion)
 static int copy_dir(int sdir, const char *sname, int ddir, const char *dname,
-		    const struct shift *m, int depth, struct err *e)
+		    const struct shift *m, const struct stat *want, int depth,
+		    struct err *e)
 {
 	int s, d = -1, rc = -1;
 	DIR *dir;
 	struct dirent *de;
 
-	s = openat(sdir, sname,
-		   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	s = open_same(sdir, sname, O_RDONLY | O_DIRECTORY, want, e);
 	if (s == -1)
-		return fail(e, "open", sname);
+		return -1;
 	dir = fdopendir(s);
 	if (!dir) {
 		close(s);
@@ -88,15 +114,15 @@ out:
 }
 
 static int copy_file(int sdir, const char *sname, int ddir, const char *dname,
-		     struct err *e)
+		     const struct stat *want, struct err *e)
 {
 	static char buf[64 * 1024];
 	int s, d = -1, rc = -1;
 	ssize_t n;
 
-	s = openat(sdir, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	s = open_same(sdir, sname, O_RDONLY, want, e);
 	if (s == -1)
-		return fail(e, "open", sname);
+		return -1;
 	d = openat(ddir, dname,
 		   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (d == -1) {
@@ -121,6 +147,22 @@ out:
 	return rc;
 }
 
+/* The buffer is not on the stack: copy_entry() recurses, a frame per
+ * level, and a PATH_MAX buffer in each overflowed a 1 MiB stack at 255. */
+static int copy_link(int sdir, const char *sname, int ddir, const char *dname,
+		     struct err *e)
+{
+	static char link[PATH_MAX];
+	ssize_t n = readlinkat(sdir, sname, link, sizeof(link) - 1);
+
+	if (n == -1)
+		return fail(e, "readlink", sname);
+	link[n] = '\0';
+	if (symlinkat(link, ddir, dname) == -1)
+		return fail(e, "symlink", dname);
+	return 0;
+}
+
 /* overlayfs's whiteout: a character device 0:0 (a kept layer's upper
  * given as a --layer holds them). */
 static bool whiteout(const struct stat *st)
@@ -132,9 +174,7 @@ static bool whiteout(const struct stat *st)
 static int copy_entry(int sdir, const char *sname, int ddir, const char *dname,
 		      const struct shift *m, int depth, struct err *e)
 {
-	char link[PATH_MAX];
 	struct stat st;
-	ssize_t n;
 	int rc = 0;
 
 	if (fstatat(sdir, sname, &st, AT_SYMLINK_NOFOLLOW) == -1)
@@ -142,7 +182,7 @@ static int copy_entry(int sdir, const char *sname, int ddir, const char *dname,
 	if (S_ISDIR(st.st_mode) && st.st_dev != m->dev)
 		return 0; /* a mount point: overlayfs would not show it */
 	if (S_ISDIR(st.st_mode) && depth >= MAX_DEPTH) {
-		fail_errno(e, 0, "copy", sname);
+		fail_errno(e, 0, "copy", m->name);
 		e->hint = "a layer over 256 directories deep: no image has one";
 		return -1;
 	}
@@ -152,17 +192,12 @@ static int copy_entry(int sdir, const char *sname, int ddir, const char *dname,
 	if (store_room(ddir, dname, 0, e) == -1)
 		return -1;
 	if (S_ISDIR(st.st_mode))
-		rc = copy_dir(sdir, sname, ddir, dname, m, depth, e);
+		rc = copy_dir(sdir, sname, ddir, dname, m, &st, depth, e);
 	else if (S_ISREG(st.st_mode))
-		rc = copy_file(sdir, sname, ddir, dname, e);
-	else if (S_ISLNK(st.st_mode)) {
-		n = readlinkat(sdir, sname, link, sizeof(link) - 1);
-		if (n == -1)
-			return fail(e, "readlink", sname);
-		link[n] = '\0';
-		if (symlinkat(link, ddir, dname) == -1)
-			return fail(e, "symlink", dname);
-	} else if (mknodat(ddir, dname, st.st_mode, st.st_rdev) == -1)
+		rc = copy_file(sdir, sname, ddir, dname, &st, e);
+	else if (S_ISLNK(st.st_mode))
+		rc = copy_link(sdir, sname, ddir, dname, e);
+	else if (mknodat(ddir, dname, st.st_mode, st.st_rdev) == -1)
 		return fail(e, "mknod", dname); /* a FIFO or a whiteout */
 	if (rc == -1)
 		return -1;
@@ -221,6 +256,7 @@ int idcopy_prepare(int layer, const char *name, const char *uid_map,
 	if (fstat(layer, &st) == -1)
 		return fail(e, "stat", name);
 	m.dev = st.st_dev;
+	m.name = name;
 	if (snprintf(key, sizeof(key), "%llx-%llx-u%lu-%lu-%lu-g%lu-%lu-%lu",
 		     (unsigned long long)st.st_dev,
 		     (unsigned long long)st.st_ino, m.uin, m.uout, m.ucount,

@@ -21,10 +21,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -767,6 +769,64 @@ Test(step10_keep, a_kept_layer_in_use_or_on_other_layers_is_refused)
 	free(dir);
 	proc_free(r);
 	proc_free(p);
+}
+
+/*
+ * Found by an attacker: the copy opened a file by the name it had just
+ * stat(2)ed as a regular file, so a FIFO renamed into its place in between
+ * hung root's start for good (and a device node's contents became a file
+ * of the copy). uid 65534 owns the layer, a ramfs (copied chowned), and
+ * exchanges its regular file l with its FIFO x in a loop while root starts
+ * step10 on it 20 times, the copy removed before each: every start ends,
+ * 0 or 125, and some run. In a mount namespace of the test's own: the ramfs and the
+ * 16 MiB store it copies into go with it.
+ */
+Test(step10, a_file_swapped_during_a_copy_is_not_read)
+{
+	need_step10();
+	cr_assert(unshare(CLONE_NEWNS) == 0 &&
+		  mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+	char *dir = tree_copy(0, 0), *bin = step_path("step10");
+	char *ram = xasprintf("%s/ram", dir),
+	     *root = xasprintf("%s/rootfs", dir);
+	char *mk = xasprintf(
+	    "{ [ -d " STORE " ] || mkdir -m 0700 " STORE "; } && mount -t "
+	    "tmpfs -o size=16m,mode=0700 nsw " STORE " && mkdir %s && mount -t "
+	    "ramfs nsw %s && echo data > %s/l && mkfifo %s/x && chown -R "
+	    "65534:65534 %s",
+	    ram, ram, ram, ram, ram);
+	cr_assert_eq(system(mk), 0);
+	pid_t swapper = start_swapper(ram);
+	char *argv[] = {"step10", "-q",	     "--net", "none", "--rootfs",
+			root,	  "--layer", ram,     "true", NULL};
+	char *out = xasprintf("%s", "");
+
+	for (int i = 0; i < 20; i++) {
+		struct run_opts o = {.timeout = 20};
+		struct proc *p = runv(&o, bin, argv);
+		char *more = xasprintf("%s %d", out, p->status);
+
+		cr_expect(p->status == 0 || p->status == 125, "start %d: %d %s",
+			  i, p->status, p->err);
+		free(out);
+		out = more;
+		proc_free(p);
+		cr_assert_eq(system("rm -rf " STORE "/idmap"), 0);
+	}
+	kill(swapper, SIGKILL);
+	waitpid(swapper, NULL, 0);
+	cr_log_info("statuses:%s", out);
+	/* Some starts copy the layer between two swaps: else this would
+	 * show nothing (a runtime that starts nothing never hangs). */
+	cr_expect(strstr(out, " 0"), "no start ran:%s", out);
+	umount2(ram, MNT_DETACH);
+	rm_rf(dir);
+	free(out);
+	free(mk);
+	free(root);
+	free(ram);
+	free(bin);
+	free(dir);
 }
 
 /* ------------------------------------------------------ rootless --- */
