@@ -819,7 +819,7 @@ Test(step10, a_file_swapped_during_a_copy_is_not_read)
 	/* Some starts copy the layer between two swaps: else this would
 	 * show nothing (a runtime that starts nothing never hangs). */
 	cr_expect(strstr(out, " 0"), "no start ran:%s", out);
-	umount2(ram, MNT_DETACH);
+	(void)umount2(ram, MNT_DETACH);
 	rm_rf(dir);
 	free(out);
 	free(mk);
