@@ -8,16 +8,16 @@
  * file capabilities (security.capability xattrs) are not copied: this is
  * the slow, old-kernel path. Device nodes are left out: the overlay is
  * nodev, and a copy of a host's disk node, owned by the container's root,
- * is nothing the store should hold. The copy is keyed by the layer's device and inode
- * and the maps: change the layer in place and remove STORE/idmap to get a
- * fresh copy.
+ * is nothing the store should hold. The copy is keyed by the layer's
+ * device and inode and the maps: change the layer in place and remove
+ * STORE/idmap to get a fresh copy.
  */
 #include "idcopy.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
