@@ -263,7 +263,7 @@ int idcopy_prepare(int layer, const char *name, const char *uid_map,
 		     m.gin, m.gout, m.gcount) >= (int)sizeof(key))
 		return fail_errno(e, ENAMETOOLONG, "idmap", name);
 	top = store_open(0, store, e);
-	if (top == -1 || (dir = store_subdir(top, "idmap", 1, e)) == -1)
+	if (top == -1 || (dir = store_workdir(top, "idmap", e)) == -1)
 		goto out;
 	have = store_subdir(dir, key, 0, &ignored);
 	if (have != -1)

@@ -287,7 +287,7 @@ int image_prepare(const char *file, int rootless, char tree[PATH_MAX],
 		goto out;
 	}
 	top = store_open(rootless, store, e);
-	if (top == -1 || (images = store_subdir(top, "images", 1, e)) == -1 ||
+	if (top == -1 || (images = store_workdir(top, "images", e)) == -1 ||
 	    index_key(&st, key, e) == -1 ||
 	    digest(fd, images, key, hex, &known, e) == -1 ||
 	    (have = cached(images, hex, e)) == -1)

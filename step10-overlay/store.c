@@ -118,17 +118,24 @@ int store_subdir(int dirfd, const char *name, int create, struct err *e)
 }
 
 /* Remove the .tmp-PID directories whose makers died: they held a lock
- * on them (flock(2)) that ended with their last descriptor. */
+ * on them (flock(2)) that ended with their last descriptor. A maker holds
+ * a shared lock on DIRFD from its mkdir to its own lock, so the sweep,
+ * which takes it exclusive, never sees a .tmp-PID between the two (and
+ * when it cannot take it, a later start sweeps). */
 static void sweep_tmp(int dirfd)
 {
-	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-	DIR *d = fd == -1 ? NULL : fdopendir(fd);
+	int fd = -1;
+	DIR *d = NULL;
 	struct dirent *de;
 	struct err ignored;
 
+	if (flock(dirfd, LOCK_EX | LOCK_NB) == 0 &&
+	    (fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0)) != -1)
+		d = fdopendir(fd);
 	if (!d) {
 		if (fd != -1)
 			close(fd);
+		(void)flock(dirfd, LOCK_UN);
 		return;
 	}
 	while ((de = readdir(d))) {
@@ -143,23 +150,33 @@ static void sweep_tmp(int dirfd)
 			close(t);
 	}
 	closedir(d);
+	(void)flock(dirfd, LOCK_UN);
+}
+
+int store_workdir(int top, const char *name, struct err *e)
+{
+	int fd = open_dir(top, name, 1, e);
+
+	if (fd != -1)
+		sweep_tmp(fd);
+	return fd;
 }
 
 int store_tmpdir(int dirfd, char name[32], struct err *e)
 {
 	int fd;
 
-	sweep_tmp(dirfd);
 	if (snprintf(name, 32, ".tmp-%d", (int)getpid()) >= 32)
 		return fail_errno(e, ENAMETOOLONG, "mkdir", ".tmp-PID");
+	if (flock(dirfd, LOCK_SH) == -1)
+		return fail(e, "flock", name);
 	fd = open_dir(dirfd, name, 1, e);
-	if (fd == -1)
-		return -1;
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+	if (fd != -1 && flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		fail(e, "flock", name);
 		close(fd);
-		return -1;
+		fd = -1;
 	}
+	(void)flock(dirfd, LOCK_UN);
 	return fd;
 }
 

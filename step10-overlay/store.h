@@ -23,8 +23,13 @@ int store_where(int rootless, char path[PATH_MAX], struct err *e);
 int store_open(int rootless, char path[PATH_MAX], struct err *e);
 /* Open DIRFD/NAME, a directory of the store, creating it when CREATE. */
 int store_subdir(int dirfd, const char *name, int create, struct err *e);
-/* Make DIRFD/.tmp-PID, locked for as long as its descriptor is open, after
- * removing the ones whose makers died; NAME receives its name. */
+/* Open TOP/NAME, a directory where .tmp-PID copies and unpacks are made
+ * (images, idmap), creating it, and remove the .tmp-PID directories whose
+ * makers died (SIGKILL mid-copy): every start that uses it sweeps, not
+ * only the next one that copies. */
+int store_workdir(int top, const char *name, struct err *e);
+/* Make DIRFD/.tmp-PID, locked for as long as its descriptor is open; NAME
+ * receives its name. */
 int store_tmpdir(int dirfd, char name[32], struct err *e);
 /* Publish DIRFD/TMP as DIRFD/NAME with rename(2). If NAME appeared in the
  * meantime (another start made it too), TMP is removed: theirs is as good. */

@@ -772,6 +772,35 @@ Test(step10_keep, a_kept_layer_in_use_or_on_other_layers_is_refused)
 }
 
 /*
+ * A copy killed midway (SIGKILL: no handler runs) leaves its .tmp-PID in
+ * the store; the next start that uses the store removes it, even when it
+ * copies nothing (found by an attacker: it stayed through cached starts
+ * and --rm-layer until some later start made a new copy). The .tmp-PID
+ * here is what a killed copy leaves: a directory no one holds a lock on.
+ */
+Test(step10, a_copy_killed_midway_is_swept_by_the_next_start)
+{
+	need_step10();
+	char *dir = tree_copy(0, 0), *bin = step_path("step10");
+	char *script = xasprintf(
+	    "mkdir %s/ram && mount -t ramfs nsw %s/ram && echo x > %s/ram/x "
+	    "|| exit 98; run() { timeout 20 '%s' -q --net none --rootfs "
+	    "%s/rootfs --layer %s/ram true || echo \"rc=$?\"; }; run; "
+	    "mkdir " STORE "/idmap/.tmp-999999 && touch " STORE
+	    "/idmap/.tmp-999999/part && "
+	    "run && ls -A " STORE "/idmap | grep -c tmp",
+	    dir, dir, dir, bin, dir, dir);
+	struct proc *p = small_store(script);
+
+	cr_expect_str_eq(p->out, "0\n", "%s", p->err);
+	rm_rf(dir);
+	free(script);
+	free(bin);
+	free(dir);
+	proc_free(p);
+}
+
+/*
  * Found by an attacker: the copy opened a file by the name it had just
  * stat(2)ed as a regular file, so a FIFO renamed into its place in between
  * hung root's start for good (and a device node's contents became a file
