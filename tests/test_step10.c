@@ -431,6 +431,30 @@ Test(step10, a_rootfs_that_is_no_image_is_refused)
 }
 
 /*
+ * THEN, under small_store(), after a --layer on ramfs (which cannot be
+ * idmapped: it is copied chowned into the store) was filled by FILL, run
+ * in it; THEN's `run ARGS` starts step10 on a copy of the rootfs with that
+ * layer.
+ */
+static struct proc *ram_layer(const char *fill, const char *then)
+{
+	need_step10();
+	char *dir = tree_copy(0, 0), *bin = step_path("step10");
+	char *script = xasprintf(
+	    "mkdir %s/ram && mount -t ramfs nsw %s/ram && cd %s/ram && { %s; "
+	    "} || exit 98; cd /; run() { timeout 20 '%s' -q --net none "
+	    "--rootfs %s/rootfs --layer %s/ram \"$@\"; }; %s",
+	    dir, dir, dir, fill, bin, dir, dir, then);
+	struct proc *p = small_store(script);
+
+	rm_rf(dir);
+	free(script);
+	free(bin);
+	free(dir);
+	return p;
+}
+
+/*
  * Every kernel filesystem is refused, not /proc and /sys alone (found by
  * an attacker): a devpts, an mqueue and a cgroup2 (the test's own, mounted
  * in its mount namespace) cannot be idmapped, so each was copied chowned
@@ -464,23 +488,13 @@ Test(step10, kernel_filesystems_are_no_layers)
  */
 Test(step10, a_copy_keeps_whiteouts_and_no_devices)
 {
-	need_step10();
-	char *dir = tree_copy(0, 0), *bin = step_path("step10");
-	char *script = xasprintf(
-	    "mkdir %s/ram && mount -t ramfs nsw %s/ram && mkdir %s/ram/bin && "
-	    "mknod %s/ram/zero c 1 5 && mknod %s/ram/bin/ls c 0 0 || exit 98; "
-	    "timeout 20 '%s' -q --net none --rootfs %s/rootfs --layer %s/ram "
-	    "/bin/sh -c '[ -e /zero ] && echo zero; [ -e /bin/ls ] && echo ls; "
-	    "echo done'",
-	    dir, dir, dir, dir, dir, bin, dir, dir);
-	struct proc *p = small_store(script);
+	struct proc *p = ram_layer(
+	    "mkdir bin && mknod zero c 1 5 && mknod bin/ls c 0 0",
+	    "run /bin/sh -c '[ -e /zero ] && echo zero; [ -e /bin/ls ] && "
+	    "echo ls; echo done'");
 
 	cr_expect_eq(p->status, 0, "%s", p->err);
 	cr_expect_str_eq(p->out, "done\n", "%s", p->err);
-	rm_rf(dir);
-	free(script);
-	free(bin);
-	free(dir);
 	proc_free(p);
 }
 
@@ -492,24 +506,14 @@ Test(step10, a_copy_keeps_whiteouts_and_no_devices)
  */
 Test(step10, a_layer_deeper_than_256_directories_is_refused)
 {
-	need_step10();
-	char *dir = tree_copy(0, 0), *bin = step_path("step10");
-	char *script = xasprintf(
-	    "mkdir %s/ram && mount -t ramfs nsw %s/ram && cd %s/ram && "
-	    "for i in $(seq 300); do mkdir d && cd d || exit 98; done; cd /; "
-	    "timeout 20 '%s' -q --net none --rootfs %s/rootfs --layer %s/ram "
-	    "true; echo rc=$?; ls -A " STORE "/idmap",
-	    dir, dir, dir, bin, dir, dir);
-	struct proc *p = small_store(script);
+	struct proc *p =
+	    ram_layer("for i in $(seq 300); do mkdir d && cd d || exit; done",
+		      "run true; echo rc=$?; ls -A " STORE "/idmap");
 	const char *nl = strchr(p->err, '\n');
 
 	cr_expect_str_eq(p->out, "rc=125\n", "%s", p->err);
 	cr_expect(strstr(p->err, "256 directories") && nl && !nl[1], "%s",
 		  p->err);
-	rm_rf(dir);
-	free(script);
-	free(bin);
-	free(dir);
 	proc_free(p);
 }
 
@@ -780,23 +784,13 @@ Test(step10_keep, a_kept_layer_in_use_or_on_other_layers_is_refused)
  */
 Test(step10, a_copy_killed_midway_is_swept_by_the_next_start)
 {
-	need_step10();
-	char *dir = tree_copy(0, 0), *bin = step_path("step10");
-	char *script = xasprintf(
-	    "mkdir %s/ram && mount -t ramfs nsw %s/ram && echo x > %s/ram/x "
-	    "|| exit 98; run() { timeout 20 '%s' -q --net none --rootfs "
-	    "%s/rootfs --layer %s/ram true || echo \"rc=$?\"; }; run; "
-	    "mkdir " STORE "/idmap/.tmp-999999 && touch " STORE
-	    "/idmap/.tmp-999999/part && "
-	    "run && ls -A " STORE "/idmap | grep -c tmp",
-	    dir, dir, dir, bin, dir, dir);
-	struct proc *p = small_store(script);
+	struct proc *p = ram_layer(
+	    "echo x > x", "run true || echo \"rc=$?\"; mkdir " STORE
+			  "/idmap/.tmp-999999 && touch " STORE
+			  "/idmap/.tmp-999999/part && run true && ls -A " STORE
+			  "/idmap | grep -c tmp");
 
 	cr_expect_str_eq(p->out, "0\n", "%s", p->err);
-	rm_rf(dir);
-	free(script);
-	free(bin);
-	free(dir);
 	proc_free(p);
 }
 
